@@ -1,12 +1,14 @@
 """Execute every chapter (FAST mode) and check the claims each chapter makes in its text.
 
 Each chapter records its key numbers with ``repalign.book.record``; CLAIMS below holds, per
-chapter, the checks on those numbers (with tolerances). A chapter without claims fails.
+chapter, the checks on those numbers (with tolerances): functions in this file, or a function
+``claims(r)`` in ``tests/claims_<chapter>.py`` (e.g. ``claims_05_rcnn.py``). A chapter without claims fails.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -152,6 +154,20 @@ CLAIMS = {
     "notebooks/04_searchlight": claims_04_searchlight,
     "notebooks/06_procrustes_retrieval": claims_06_procrustes_retrieval,
 }
+
+
+def _chapter_claim_modules() -> dict:
+    """Claims kept beside this file as ``tests/claims_<chapter>.py`` (one function ``claims(r)`` each)."""
+    import importlib
+
+    found = {}
+    for path in sorted(Path(__file__).parent.glob("claims_*.py")):
+        module = importlib.import_module(path.stem)
+        found[f"notebooks/{path.stem[len('claims_'):]}"] = module.claims
+    return found
+
+
+CLAIMS.update(_chapter_claim_modules())
 
 NOTEBOOKS = toc_notebooks()
 
