@@ -8,7 +8,8 @@ Three steps, each usable on its own:
 2. ``serve(html_dir)`` serves the built site on 127.0.0.1 at a free port.
 3. ``check_site(base_url, html_dir, pages, ...)`` opens every page in Debian's Chromium through
    Playwright and returns the problems found per page (console errors, page errors, broken images,
-   undrawn plotly figures, unrendered widgets, dead internal links, and any request to the internet).
+   undrawn plotly figures, unrendered widgets, figures without alt text/aria-label/caption, dead
+   internal links, and any request to the internet).
 
 No request leaves the machine: every request to a host other than 127.0.0.1 is answered from pinned
 local copies (``CdnAssets``) or aborted and reported.
@@ -132,6 +133,44 @@ def build_site(executed_dir: Path, out_dir: Path, *, timeout: float = 600) -> Pa
     html = root / "_build" / "html"
     assert (html / "index.html").exists(), f"no index.html in {html}"
     return html
+
+
+def check_page_features(html_dir: Path, toc_path: Path = REPO_ROOT / "_toc.yml") -> list[str]:
+    """Static checks of the built HTML (no browser): what a reader of a course needs on each page.
+
+    - every notebook chapter has Binder and Colab launch buttons pointing at its own ``.ipynb``
+      and a download button offering the ``.ipynb``;
+    - the site has a search page and its index;
+    - the glossary defines terms and chapters link to them (``{term}`` roles resolved);
+    - every hidden solution cell is rendered as a toggle (``tag_hide-cell``), not shown open.
+    """
+    html_dir = Path(html_dir)
+    problems = []
+    for docname in toc_docnames(toc_path):
+        page = html_dir / f"{docname}.html"
+        if not page.is_file():
+            continue  # reported by the toc-page test
+        text = page.read_text(encoding="utf-8", errors="replace")
+        if (REPO_ROOT / f"{docname}.ipynb").exists():
+            nb = f"{docname}.ipynb"
+            for what, pattern in (("Binder launch button", rf'href="https://mybinder\.org/v2/gh/[^"]*{re.escape(nb)}'),
+                                  ("Colab launch button", rf'href="https://colab\.research\.google\.com/github/[^"]*{re.escape(nb)}'),
+                                  ("download button (.ipynb)", rf'href="[^"]*_sources/{re.escape(nb)}"')):
+                if not re.search(pattern, text):
+                    problems.append(f"{docname}: no {what}")
+            if 'class="tag_solution' in text and "tag_hide-cell" not in text:
+                problems.append(f"{docname}: solution cells are not hidden behind a toggle")
+    if not (html_dir / "search.html").is_file() or not (html_dir / "searchindex.js").is_file():
+        problems.append("no search page (search.html / searchindex.js)")
+    glossary = html_dir / "book" / "glossary.html"
+    if glossary.is_file():
+        if not re.search(r'<dl class="[^"]*\bglossary\b', glossary.read_text(encoding="utf-8", errors="replace")):
+            problems.append("book/glossary: no glossary list")
+        linked = [p for p in html_dir.rglob("*.html")
+                  if p != glossary and "glossary.html#term-" in p.read_text(encoding="utf-8", errors="replace")]
+        if not linked:
+            problems.append("no page links to a glossary term")
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,8 +317,13 @@ def check_plotly_integrity(html_dir: Path) -> list[str]:
 # 3. Check pages in Chromium
 # ---------------------------------------------------------------------------------------------
 
-# What a page shows once its scripts ran: broken images, plotly figures drawn, widgets rendered.
+# What a page shows once its scripts ran: broken images, plotly figures drawn, widgets rendered,
+# figures without a text alternative.
 _PAGE_STATE_JS = """() => {
+  const hasText = t => !!(t && t.trim());
+  const FILE_NAME = /^[^\\s]*\\.(png|jpe?g|gif|svg|webp)$/i;
+  const hasCaption = el => { const f = el.closest('figure');
+                             return !!(f && f.querySelector('figcaption') && hasText(f.querySelector('figcaption').textContent)); };
   const plots = Array.from(document.querySelectorAll('.plotly-graph-div'));
   const views = Array.from(document.querySelectorAll(
       'script[type="application/vnd.jupyter.widget-view+json"]'));
@@ -294,6 +338,19 @@ _PAGE_STATE_JS = """() => {
     renderedWidgets: views.filter(s => s.parentElement
         && s.parentElement.querySelector('.jupyter-widgets, .widget-subarea, .lm-Widget')).length,
     links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+    // Accessibility: a text alternative (alt / aria-label / title) or a caption of an enclosing <figure>.
+    // An alt that is only a file name (docutils' default for images without alt) does not count.
+    unlabelled: [
+      ...plots.filter(d => !hasText(d.getAttribute('aria-label')) && !hasCaption(d))
+              .map(d => 'plotly figure #' + d.id),
+      ...Array.from(document.images)
+              .filter(img => !(hasText(img.getAttribute('alt')) && !FILE_NAME.test(img.getAttribute('alt').trim()))
+                             && !hasCaption(img))
+              .map(img => 'image ' + (img.getAttribute('src') || '').slice(0, 100)),
+      ...Array.from(document.querySelectorAll('article iframe'))
+              .filter(f => !hasText(f.getAttribute('title')) && !hasText(f.getAttribute('aria-label')) && !hasCaption(f))
+              .map(f => 'iframe ' + (f.getAttribute('src') || '(srcdoc)').slice(0, 100)),
+    ],
   };
 }"""
 _ALL_DRAWN_JS = f"""() => {{
@@ -408,6 +465,7 @@ def check_site(base_url: str, html_dir: Path, pages: list[str], *, screenshots: 
                     if state["renderedWidgets"] != state["widgetViews"]:
                         watch.problems.append(
                             f"widgets rendered: {state['renderedWidgets']} of {state['widgetViews']}")
+                    watch.problems += [f"no alt text, aria-label or caption: {u}" for u in state["unlabelled"]]
                     watch.problems += [f"dead internal link: {d}" for d in
                                        _dead_links(state["links"], base_url, html_dir, ids_cache)]
                     if screenshots is not None:

@@ -6,8 +6,10 @@ every page of the toc in Debian's Chromium via Playwright. Requests to any other
 from pinned local copies (see tests/sitecheck.py) or blocked and reported.
 
 Per page: no console errors, no page errors, every <img> loaded, every plotly figure drawn, every
-widget rendered, every internal link (and #anchor) resolves. ``SITE_SCREENSHOTS=DIR`` saves a
-full-page screenshot of each page into DIR.
+widget rendered, every internal link (and #anchor) resolves, every plotly figure, <img> and <iframe>
+has a text alternative (alt, aria-label, title) or a figure caption. Statically: launch buttons
+(Binder, Colab) and a download button on every chapter, a search page, glossary links.
+``SITE_SCREENSHOTS=DIR`` saves a full-page screenshot of each page into DIR.
 
 Needs /usr/bin/chromium (``apt-get install chromium``): without it the browser test fails when ``CI``
 is set and is skipped otherwise. The first run needs the npm registry once (CDN copies are cached).
@@ -39,6 +41,11 @@ def test_plotly_scripts_match_installed_wheel(site_html: Path):
     assert sitecheck.check_plotly_integrity(site_html) == []
 
 
+def test_course_features_on_every_page(site_html: Path):
+    """Launch (Binder, Colab) and download buttons on every chapter, search, glossary links, hidden solutions."""
+    assert sitecheck.check_page_features(site_html) == []
+
+
 def test_pages_work_offline_in_chromium(site_html: Path):
     if not sitecheck.CHROMIUM.exists():
         reason = f"{sitecheck.CHROMIUM} not found (apt-get install chromium)"
@@ -56,3 +63,23 @@ def test_pages_work_offline_in_chromium(site_html: Path):
     failures = {page: problems for page, problems in results.items() if problems}
     report = "\n".join(f"{page}:\n  " + "\n  ".join(problems) for page, problems in failures.items())
     assert not failures, f"problems on {len(failures)} page(s):\n{report}"
+
+
+def test_plotly_figures_get_a_text_alternative():
+    """book/_ext/figure_a11y.py labels plotly HTML from the figure title, subplot titles or cell metadata."""
+    import sys
+
+    sys.path.insert(0, str(sitecheck.REPO_ROOT / "book" / "_ext"))
+    import figure_a11y
+
+    def page(layout):
+        return ('<div id="f" class="plotly-graph-div" style="height:100%;"></div><script>'
+                f'Plotly.newPlot( "f", [{{"type": "scatter"}}], {layout}, {{"responsive": true}})</script>')
+
+    titled = figure_a11y.label_html(page('{"title": {"text": "RDM of <b>100</b> scenes<br>(hover)"}}'), None)
+    assert 'role="img" aria-label="RDM of 100 scenes (hover)"' in titled
+    panels = figure_a11y.label_html(page('{"annotations": [{"text": "#0: a dog"}, {"text": "#1: a cat"}]}'), None)
+    assert 'aria-label="Figure panels: #0: a dog; #1: a cat"' in panels
+    assert 'aria-label="Brain map"' in figure_a11y.label_html(page('{"title": {"text": "t"}}'), "Brain map")
+    assert "aria-label" not in figure_a11y.label_html(page("{}"), None)  # nothing to say: the site test reports it
+    assert 'title="Viewer"' in figure_a11y.label_html('<iframe srcdoc="x">', "Viewer")
