@@ -49,7 +49,7 @@ def test_simulated_participant_recovers_2d_and_high_d_spaces():
     few, many = (A.simulate_recovery(x8, n, noise=0.03, metric="euclidean", seed=3, subset_sizes=None)
                  for n in (1, 25))
     assert many["average"] > few["average"] + 0.05
-    assert many["iterative"] >= many["average"] - 0.01
+    assert many["iterative"] >= many["average"]
     assert truth.shape == (40, 40)
 
 
@@ -89,6 +89,35 @@ def test_lift_the_weakest_starts_from_weakest_pair_and_stops():
     assert len(A.lift_the_weakest(np.zeros((n, n)), max_items=5)) == 5
 
 
+def test_iterative_beats_average_on_high_dimensional_truths():
+    # A 2-D arena distorts a high-dimensional geometry; the iterative estimator's metric constraint
+    # (a 20-D configuration fitted to all trials) recovers a planted Euclidean truth better than the
+    # average (measured gains 0.01-0.04). Its assumption: dissimilarities behave like distances (for
+    # correlation distances of random 30-D patterns, which behave like squared distances, it loses ~0.01).
+    gains = []
+    for seed in range(3):
+        x = _space(40, 30, seed=seed)
+        r = A.simulate_recovery(x, 10, noise=0.05, metric="euclidean", seed=seed)
+        gains.append(r["iterative"] - r["average"])
+    assert min(gains) > 0, gains
+
+
+def test_iterative_with_least_squares_scaling_would_be_biased():
+    # Why the trials are scaled by root-sum-of-squares: a least-squares scale shrinks each trial by its
+    # correlation with the estimate, so a trial that fits badly (a noisy one here) comes out too small.
+    x = _space(12, 2, seed=1)
+    clean = _true_trials(x, [np.arange(12)])[0]
+    noisy = (clean[0], clean[1] + np.random.default_rng(0).normal(scale=0.8, size=clean[1].shape))
+    st = A._stack([clean, noisy], 12)
+    est = A._rms_normalise(A._average(st))
+    scaled = A._trial_scaled(st, est)
+    half = st.trial_of == 1
+    e = est[st.pair[half]]
+    ls = (st.dist[half] @ e) / (st.dist[half] @ st.dist[half]) * st.dist[half]
+    assert np.sum(scaled[half] ** 2) == pytest.approx(np.sum(e ** 2))   # matched energy
+    assert np.sum(ls ** 2) < 0.95 * np.sum(e ** 2)                     # least squares shrinks
+
+
 def test_lift_the_weakest_beats_random_subsets_at_equal_budget():
     x = _space(40, 6, seed=5)
     lift = [A.simulate_recovery(x, 12, methods=("average",), noise=0.05, metric="euclidean", seed=s) for s in range(3)]
@@ -116,11 +145,12 @@ def test_average_agrees_with_rsatoolbox_rescale():
     assert np.corrcoef(ours, theirs)[0, 1] > 0.9999
 
 
-def test_unestimable_pairs_are_nan_with_warning():
+@pytest.mark.parametrize("method", A.ESTIMATORS)
+def test_unestimable_pairs_are_nan_with_warning(method):
     trials = [(np.array([0, 1, 2]), np.array([[0.0, 0], [1, 0], [0, 1]])),
               (np.array([2, 3, 4]), np.array([[0.0, 0], [1, 0], [0, 1]]))]
     with pytest.warns(RuntimeWarning, match="never shown together"):
-        est = A.inverse_mds(trials, 5)
+        est = A.inverse_mds(trials, 5, method=method)
     assert np.isnan(est[0, 3]) and np.isnan(est[3, 0]) and np.isfinite(est[0, 1]) and est[0, 0] == 0
 
 
@@ -161,6 +191,31 @@ def test_meadows_import_matches_rsatoolbox():
         A.load_meadows(FIXTURE.with_name("missing.json"))
 
 
+def test_meadows_two_tasks_match_rsatoolbox_task_by_task(tmp_path):
+    import json
+
+    from rsatoolbox.io.meadows import load_rdms
+
+    data = json.loads(FIXTURE.read_text())
+    second = json.loads(json.dumps(data["tasks"][1]))
+    second["task"]["name"] = "ma_captions"
+    second["rdm"] = [2 * v for v in second["rdm"]]
+    for trial in second["trials"]:
+        trial["positions"] = trial["positions"][::-1]          # another order on screen
+    data["tasks"].append(second)
+    path = tmp_path / FIXTURE.name                                # rsatoolbox parses the file name
+    path.write_text(json.dumps(data))
+    ref = load_rdms(str(path), sort=False)
+    assert list(ref.rdm_descriptors["task"]) == ["ma_scenes", "ma_captions"]
+    for k, name in enumerate(["ma_scenes", "ma_captions"]):
+        ma = A.load_meadows(path, task=name)
+        assert ma.task == name
+        np.testing.assert_allclose(ma.rdm, ref.get_vectors()[k])
+    a, b = A.load_meadows(path, task="ma_scenes"), A.load_meadows(path, task="ma_captions")
+    # reversed on-screen order, same items: the estimates agree once mapped back to stimulus order
+    np.testing.assert_allclose(A.inverse_mds(a.trials, 6), A.inverse_mds(b.trials, 6), atol=1e-9)
+
+
 GOOD = (np.array([0, 1, 2]), np.array([[0.0, 0], [0.5, 0], [0, 0.5]]))
 
 
@@ -188,8 +243,8 @@ def test_bad_arguments():
         A.inverse_mds([GOOD], 5, method="mean")
     with pytest.raises(TypeError, match="n_items must be an integer"):
         A.inverse_mds([GOOD], 5.0)
-    with pytest.raises(ValueError, match="power"):
-        A.inverse_mds([GOOD], 5, method="iterative", power=-1)
+    with pytest.raises(ValueError, match="n_dims must be"):
+        A.inverse_mds([GOOD], 5, method="iterative", n_dims=0)
     with pytest.raises(ValueError, match="evidence must be a square"):
         A.lift_the_weakest(np.zeros((4, 5)))
     with pytest.raises(ValueError, match="evidence must be non-negative"):

@@ -166,3 +166,45 @@ def test_cv_nnls_bad_inputs(groups):
         reweight.cv_nnls(bad, b[0])
     with pytest.raises(ValueError, match="stack of RDMs"):
         reweight.cv_nnls(a[0], b[0])
+
+
+# ----------------------------------------------------------------------------- session-1 control
+def test_session1_control_is_a_between_group_comparison():
+    from scipy.spatial.distance import pdist
+
+    from repalign.stats import fixed_effects, random_effects, session1_control
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(15, 4))
+    truth = pdist(x)
+    s1 = np.stack([truth + 0.5 * rng.normal(size=truth.size) for _ in range(10)])
+    first = np.array(["visual", "linguistic"] * 5)
+    out = session1_control(s1, first, n_boot=100, seed=1)
+    a, b = s1[first == "visual"], s1[first == "linguistic"]
+    assert out["groups"] == ["visual", "linguistic"] and out["n"] == [5, 5]
+    assert out["fixed"] == pytest.approx(fixed_effects(a, b))
+    assert out["fixed_ci"][0] < out["fixed"] < out["fixed_ci"][1]
+    assert out["random"].mean == pytest.approx(random_effects(a, b, seed=1).mean)
+    assert out["fixed"] > out["random"].mean > 0
+    with pytest.raises(ValueError, match="first must hold one modality per participant"):
+        session1_control(s1, first[:-1])
+    with pytest.raises(ValueError, match="exactly two modalities"):
+        session1_control(s1, np.array(["v", "l", "x"] * 3 + ["v"]))
+    with pytest.raises(ValueError, match="at least 2 participants in each group"):
+        session1_control(s1, np.array(["v"] * 9 + ["l"]))
+
+
+def test_two_session_simulation_counterbalances_and_carries_over():
+    from repalign.simulated_ma import simulate_two_sessions
+    from repalign.stats import random_effects
+
+    rng = np.random.default_rng(3)
+    shared, vis, lin = (rng.normal(size=(14, d)) for d in (5, 4, 3))
+    runs = {c: simulate_two_sessions(shared, vis, lin, 6, 3, carryover=c, seed=0, progress=False) for c in (0.0, 0.8)}
+    out = runs[0.8]
+    assert out["session1"].shape == out["session2"].shape == (6, 14, 14)
+    assert out["first"].tolist() == ["visual", "linguistic"] * 3
+    within = {c: random_effects(r["session1"], r["session2"], pairing="matched", n_perm=10).mean for c, r in runs.items()}
+    assert within[0.8] > within[0.0]          # memory of session 1 inflates within-person agreement
+    with pytest.raises(ValueError, match="carryover"):
+        simulate_two_sessions(shared, vis, lin, 4, 2, carryover=1.5, progress=False)

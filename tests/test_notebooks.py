@@ -49,47 +49,6 @@ def claims_01_rdms(r: dict) -> None:
     assert 0 < r["tau_late_mpnet"] < r["rho_late_mpnet"]
 
 
-def claims_02_multiple_arrangements(r: dict) -> None:
-    # Recovery of the planted MPNet geometry rises with the trial budget.
-    avg = r["recovery_by_trials"]["average"]
-    assert avg[-1] > avg[0] + 0.02 and all(b >= a - 0.01 for a, b in zip(avg, avg[1:]))
-    assert 0.55 < r["recovery_first"] < r["recovery_last"] < 0.95
-    # The issue expected "iterative" >= "average"; observed: about 0.008 lower in both modes
-    # (the chapter says so). Guard against it becoming clearly worse.
-    assert r["iterative_minus_average"] > -0.02
-    # Lift-the-weakest recovers at least as well as random subsets of the same sizes.
-    assert r["recovery_lift"] >= r["recovery_random"] - 0.005
-    # "average" reproduces rsatoolbox's evidence rescaling on the same partial RDMs.
-    assert r["rsatoolbox_agreement"] > 0.9999
-    # The simulated groups share the MPNet component: related but far from identical.
-    assert 0.3 < r["visual_vs_linguistic"] < 0.9
-    assert r["example_session_rho"] > 0.4
-
-
-def claims_03_cross_modal(r: dict) -> None:
-    # Fixed effects (group means) exceed random effects (individuals), both with intervals above 0.
-    assert r["fixed_effects"] > r["random_mean"] + 0.1
-    assert r["fixed_ci"][0] > r["random_ci"][1] - 0.1 and r["random_ci"][0] > 0
-    assert r["fixed_ci"][0] < r["fixed_effects"] < r["fixed_ci"][1]
-    # The group correlation rises with the number of participants averaged.
-    curve = [r["group_curve"][k] for k in sorted(r["group_curve"], key=int)]
-    assert curve[-1] > curve[0] + 0.1
-    assert all(b > a - 0.02 for a, b in zip(curve, curve[1:]))
-    # Judgement noise drives individuals towards 0 faster than group means.
-    sweep = {float(k): v for k, v in r["noise_sweep"].items()}
-    assert sweep[4][1] < 0.1 and sweep[2][0] > 2 * sweep[2][1]
-    # Noise ceilings are proper intervals.
-    for lower, upper in r["ceilings"].values():
-        assert 0.4 < lower < upper < 0.98
-    # CV-NNLS: never worse than the plain mean on the model targets, and ~0 on random targets.
-    for key, (score, average) in r["nnls"].items():
-        assert score >= average - 0.01, key
-        assert score > 0.25, key
-    null = np.asarray(r["random_target_scores"])
-    assert abs(null.mean()) < 0.03 and np.all(np.abs(null) < 0.1)
-    assert min(s for s, _ in r["nnls"].values()) > null.max() + 0.15
-
-
 def claims_04_searchlight(r: dict) -> None:
     # Planted-truth recovery (not circular): each planting RDM's map peaks near its region.
     assert all(r["peak_recovery"].values()), r["peak_recovery"]
@@ -149,8 +108,6 @@ def claims_06_procrustes_retrieval(r: dict) -> None:
 
 CLAIMS = {
     "notebooks/01_rdms": claims_01_rdms,
-    "notebooks/02_multiple_arrangements": claims_02_multiple_arrangements,
-    "notebooks/03_cross_modal": claims_03_cross_modal,
     "notebooks/04_searchlight": claims_04_searchlight,
     "notebooks/06_procrustes_retrieval": claims_06_procrustes_retrieval,
 }

@@ -221,33 +221,70 @@ def _average(st: _Stack, tol: float = 1e-10, max_iter: int = 500) -> np.ndarray:
     return est
 
 
-def _iterative(st: _Stack, start: np.ndarray, n_iter: int, power: float, tol: float = 1e-10) -> np.ndarray:
-    """Refine ``start`` to minimise the weighted disparity between trials and estimate.
+def _trial_scaled(st: _Stack, est: np.ndarray) -> np.ndarray:
+    """Each trial's distances scaled so their root-sum-of-squares matches the estimate's on the trial's pairs.
 
-    Minimises ``sum_t omega_t sum_p w_tp (s_t d_tp - D_p) ** 2`` by alternating: each trial's least-squares
-    scale ``s_t`` onto the estimate; each trial's reliability ``omega_t`` = (its mean squared disparity) ** -power,
-    so trials that the estimate cannot reproduce (heavily distorted 2-D layouts of large subsets, noisy
-    placements) count less; and the estimate as the reliability- and evidence-weighted mean.
+    This symmetric "best scaling" is the one the average uses. A least-squares scale (regressing the
+    estimate on the trial) would shrink every trial by its correlation with the estimate, so pairs seen
+    mostly in poorly fitting (large, distorted) trials would come out too small: a bias.
     """
-    n_flat = st.n_items ** 2
-    est = start.copy()
-    wsum = np.bincount(st.trial_of, st.weight, minlength=st.n_trials)
+    ss_est = np.bincount(st.trial_of, est[st.pair] ** 2, minlength=st.n_trials)
+    ss_obs = np.bincount(st.trial_of, st.dist ** 2, minlength=st.n_trials)
+    return st.dist * np.sqrt(ss_est / np.maximum(ss_obs, 1e-300))[st.trial_of]
+
+
+def _iterative(st: _Stack, start: np.ndarray, n_iter: int, n_dims: int, n_steps: int = 30) -> np.ndarray:
+    """Refine ``start``: the distances of an ``n_dims``-D configuration that best match all trials.
+
+    Minimises ``sum_t sum_p w_tp (s_t d_tp - ||x_a - x_b||) ** 2`` over the configuration ``x``, alternating
+    ``n_steps`` weighted SMACOF (Guttman transform) steps, which never increase this disparity for fixed
+    scales, with resetting each trial's scale ``s_t`` by matching root-sum-of-squares to the current
+    estimate (as the average does; the least-squares scale would shrink poorly fitting trials, see
+    :func:`_trial_scaled`). With fixed scales the sum equals ``sum_p W_p (m_p - D_p) ** 2`` plus a constant, where ``m_p`` is the
+    evidence-weighted mean of the scaled trials and ``W_p`` the summed weights; so pairs placed close
+    together (low weight) are inferred mostly from both items' distances to all the other items.
+    """
+    n = st.n_items
+    w = np.bincount(st.pair, st.weight, minlength=n * n).reshape(n, n)
+    w = w + w.T
+    v = -w
+    np.fill_diagonal(v, w.sum(1))
+    v_pinv = np.linalg.pinv(v)
+    x = _classical_mds(np.nan_to_num(_square(start)), n_dims)
+    est = start
     for _ in range(n_iter):
-        e = est[st.pair]
-        s = (np.bincount(st.trial_of, st.weight * st.dist * e, minlength=st.n_trials)
-             / np.maximum(np.bincount(st.trial_of, st.weight * st.dist ** 2, minlength=st.n_trials), 1e-300))
-        obs = st.dist * s[st.trial_of]
-        disparity = np.bincount(st.trial_of, st.weight * (obs - e) ** 2, minlength=st.n_trials) / wsum
-        omega = np.maximum(disparity, 1e-4 * np.mean(e ** 2)) ** -power
-        new = _rms_normalise(_weighted_mean(obs, st.weight * omega[st.trial_of], st.pair, n_flat))
+        target = np.nan_to_num(_square(_weighted_mean(_trial_scaled(st, est), st.weight, st.pair, n * n)))
+        wt = w * target
+        for _ in range(n_steps):
+            dx = _config_distances(x)
+            b = -np.divide(wt, dx, out=np.zeros_like(wt), where=dx > 1e-12)
+            np.fill_diagonal(b, -b.sum(1))
+            x = v_pinv @ (b @ x)
+        new = _config_distances(x).ravel()
+        new[~np.isfinite(start)] = np.nan
+        new = _rms_normalise(new)
         delta = np.nansum((new - est) ** 2)
         est = new
-        if delta < tol:
+        if delta < 1e-10:
             break
     return est
 
 
-def inverse_mds(trials, n_items: int, method: str = "average", n_iter: int = 50, power: float = 0.5,
+def _config_distances(x: np.ndarray) -> np.ndarray:
+    """Euclidean distance matrix of a configuration (rows are points), via the Gram matrix."""
+    g = x @ x.T
+    sq = np.diag(g)
+    return np.sqrt(np.maximum(sq[:, None] + sq[None] - 2 * g, 0.0))
+
+
+def _square(flat: np.ndarray) -> np.ndarray:
+    """Symmetric square matrix from a flat ``n * n`` estimate filled on its upper triangle."""
+    n = int(round(np.sqrt(flat.size)))
+    m = np.triu(flat.reshape(n, n), k=1)
+    return m + m.T
+
+
+def inverse_mds(trials, n_items: int, method: str = "average", n_iter: int = 10, n_dims: int = 20,
                 return_evidence: bool = False):
     """Estimate an RDM over all items from partial 2-D arrangements.
 
@@ -258,18 +295,24 @@ def inverse_mds(trials, n_items: int, method: str = "average", n_iter: int = 50,
     n_items : int
         Number of items in the stimulus set.
     method : {"average", "iterative"}
-        ``"average"``: each trial's distances are scaled to the current estimate and averaged with
-        evidence weights ``max(d, 0.2) ** 2``, iterated to convergence (Kriegeskorte & Mur 2012; the
-        same scheme as ``rsatoolbox.rdm.combine.rescale(method="evidence")``). ``"iterative"``: starts
-        from the average and refines it to minimise the disparity between each trial's on-screen
-        distances (after the trial's least-squares scaling) and the estimate's distances for that subset,
-        weighting each trial by its reliability (inverse mean squared disparity to the power ``power``):
-        trials the estimate cannot reproduce, such as strongly distorted 2-D layouts of many items or
-        noisy placements, count less.
+        ``"average"``: each trial's distances are scaled to the current estimate (matching their
+        root-sum-of-squares on the trial's pairs) and averaged with evidence weights ``max(d, 0.2) ** 2``,
+        iterated to convergence (Kriegeskorte & Mur 2012; the same scheme as
+        ``rsatoolbox.rdm.combine.rescale(method="evidence")``). ``"iterative"``: starts from the average
+        and refines it to minimise the weighted disparity between each trial's on-screen distances, after
+        the trial's best scaling, and the estimate's distances for that subset, where the estimate is
+        constrained to be the distances of a configuration in ``n_dims`` dimensions (fitted by weighted
+        SMACOF). The constraint lets a pair placed close together, whose on-screen distance carries
+        little evidence, be inferred from both items' distances to all the others. It assumes the
+        participant's dissimilarities behave like distances in some space: on simulated participants
+        with Euclidean internal spaces it recovers the truth better than ``"average"`` (by 0.01–0.04
+        Spearman rho), and on the MPNet caption geometry by about 0.009; where the dissimilarities
+        behave like *squared* distances (correlation distances of random high-dimensional patterns)
+        it can do about 0.01 worse.
     n_iter : int
-        Maximum refinement iterations (``"iterative"`` only).
-    power : float
-        Exponent of the trial reliability weights, ``>= 0`` (0: plain least-squares scaling; ``"iterative"`` only).
+        Alternations of trial rescaling and configuration fitting (``"iterative"`` only).
+    n_dims : int
+        Dimensions of the configuration (``"iterative"`` only; capped at ``n_items - 1``).
     return_evidence : bool
         Also return the per-pair evidence matrix (see :func:`evidence_matrix`).
 
@@ -288,12 +331,11 @@ def inverse_mds(trials, n_items: int, method: str = "average", n_iter: int = 50,
     check_choice(method, "method", ESTIMATORS)
     trials = check_trials(trials, n_items)
     n_iter = check_int(n_iter, "n_iter", minimum=0)
-    if isinstance(power, bool) or not isinstance(power, (int, float)) or not 0 <= power <= 4:
-        raise ValueError(f"power must be a number in [0, 4]; got {power!r}")
+    n_dims = check_int(n_dims, "n_dims", minimum=1)
     st = _stack(trials, n_items)
     est = _rms_normalise(_average(st))
     if method == "iterative":
-        est = _iterative(st, est, n_iter, float(power))
+        est = _iterative(st, est, n_iter, min(n_dims, n_items - 1))
     rdm = est.reshape(n_items, n_items)
     upper = np.triu(np.ones((n_items, n_items), dtype=bool), k=1)
     missing = upper & ~np.isfinite(rdm)
@@ -416,12 +458,12 @@ def arrange_subset(dissimilarities, noise: float = 0.0, seed=0, max_iter: int = 
     return np.where(r > 1, x / np.maximum(r, 1e-12), x)
 
 
-def _classical_mds(d: np.ndarray) -> np.ndarray:
+def _classical_mds(d: np.ndarray, n_dims: int = 2) -> np.ndarray:
     k = d.shape[0]
     j = np.eye(k) - 1.0 / k
     b = -0.5 * j @ (d ** 2) @ j
     vals, vecs = np.linalg.eigh(b)
-    top = np.argsort(vals)[::-1][:2]
+    top = np.argsort(vals)[::-1][:n_dims]
     return vecs[:, top] * np.sqrt(np.maximum(vals[top], 1e-12))
 
 
@@ -610,6 +652,14 @@ def load_meadows(path, task: str | None = None) -> MeadowsMA:
     triangle Meadows computed) is what ``rsatoolbox.io.meadows.load_rdms`` reads. Positions are centred on
     the arena centre (``task.arena_center``, default the origin) and divided by the largest distance from it
     over the task's trials, so every item lies in the unit arena.
+
+    rsatoolbox's ``io.meadows`` is the reference for the format, but it reads only the *summary* RDMs:
+    ``rdm`` of every ``multiarrange`` task in a single-participant tree JSON, and ``rdmutv`` in the
+    ``.mat`` downloads (one or many participants). For those, use ``rsatoolbox.io.meadows.load_rdms``
+    directly; this function adds the per-trial arrangements, which inverse MDS needs. It selects tasks
+    as rsatoolbox does (``task_type == "multiarrange"``), keeps the task's stimulus order (rsatoolbox's
+    ``sort=False``; its condition names are these names without the file extension), and returns
+    the same ``rdm`` vector (tested against rsatoolbox).
 
     Parameters
     ----------

@@ -20,7 +20,8 @@ from ._validation import check_int, check_matrix, check_seed
 from .arrangement import inverse_mds, simulate_participant
 from .cache import CACHE_VERSION, cached_array, content_key
 
-__all__ = ["MODALITIES", "normalise_space", "mixed_space", "special100_spaces", "simulate_group", "simulated_ma_rdms"]
+__all__ = ["MODALITIES", "normalise_space", "mixed_space", "special100_spaces", "simulate_group", "simulated_ma_rdms",
+           "simulate_two_sessions", "simulated_two_sessions"]
 
 MODALITIES = ("visual", "linguistic")
 
@@ -121,3 +122,61 @@ def simulated_ma_rdms(n_participants: int = 63, n_trials: int = 20, mix: float =
 
     arr = cached_array(key, compute, namespace="simulated_ma", enabled=cache)
     return dict(zip(MODALITIES, arr))
+
+
+def simulate_two_sessions(shared, visual, linguistic, n_participants: int, n_trials: int, mix: float = 0.6,
+                          mix_sd: float = 0.1, noise: float = 0.3, carryover: float = 0.3,
+                          placement_noise: float = 0.05, seed=0, progress: bool = True) -> dict:
+    """Simulate participants who do both MA tasks, one per session, in counterbalanced order.
+
+    Participant ``p`` does the visual task first when ``p`` is even, the linguistic task first otherwise.
+    Both tasks use the same person: the same shared-space weight ``w_p`` and the same idiosyncratic
+    noise dimensions (:func:`mixed_space` with one seed). In session 2 the person also remembers their
+    session-1 arrangement: the session-2 internal space is ``[sqrt(1 - c) own-task space,
+    sqrt(c) session-1 space]`` with ``c = carryover``, which inflates within-person cross-modal agreement.
+    Session 1 alone is free of that: no participant has done the other task yet.
+
+    Returns
+    -------
+    dict
+        ``"first"``: array of the modality each participant did first; ``"session1"``, ``"session2"``:
+        ``(n_participants, n, n)`` estimated RDMs (the ``"average"`` inverse-MDS estimate).
+    """
+    n_participants = check_int(n_participants, "n_participants", minimum=2)
+    if not 0 <= carryover <= 1:
+        raise ValueError(f"carryover must be in [0, 1]; got {carryover}")
+    rng = check_seed(seed)
+    specific = {"visual": visual, "linguistic": linguistic}
+    first, sessions = [], ([], [])
+    for p in progress_bar(range(n_participants), enabled=progress, desc="participants", unit="participant"):
+        order = MODALITIES if p % 2 == 0 else MODALITIES[::-1]
+        w = float(np.clip(rng.normal(mix, mix_sd), 0, 1))
+        person = int(rng.integers(2 ** 31))
+        one = mixed_space(shared, specific[order[0]], w, noise, seed=person)
+        two = np.hstack([np.sqrt(1 - carryover) * mixed_space(shared, specific[order[1]], w, noise, seed=person),
+                         np.sqrt(carryover) * one])
+        for k, space in enumerate((one, two)):
+            trials = simulate_participant(space, n_trials=n_trials, noise=placement_noise, metric="euclidean", seed=rng)
+            sessions[k].append(inverse_mds(trials, space.shape[0], method="average"))
+        first.append(order[0])
+    return {"first": np.array(first), "session1": np.stack(sessions[0]), "session2": np.stack(sessions[1])}
+
+
+def simulated_two_sessions(n_participants: int = 24, n_trials: int = 12, carryover: float = 0.3, seed: int = 2025,
+                           progress: bool = True, cache: bool = True) -> dict:
+    """The book's simulated two-session participants on special100 (cached); see :func:`simulate_two_sessions`."""
+    n_participants = check_int(n_participants, "n_participants", minimum=2)
+    n_trials = check_int(n_trials, "n_trials", minimum=1)
+    spaces = special100_spaces()
+    key = content_key(spaces=np.concatenate([spaces[k].ravel() for k in ("shared", "visual", "linguistic")]),
+                      n=n_participants, trials=n_trials, carryover=carryover, seed=seed, version=CACHE_VERSION,
+                      design="two_sessions")
+
+    def compute():
+        out = simulate_two_sessions(spaces["shared"], spaces["visual"], spaces["linguistic"], n_participants,
+                                    n_trials, carryover=carryover, seed=seed, progress=progress)
+        return np.stack([out["session1"], out["session2"]])
+
+    arr = cached_array(key, compute, namespace="simulated_ma", enabled=cache)
+    first = np.array([MODALITIES[p % 2] for p in range(n_participants)])
+    return {"first": first, "session1": arr[0], "session2": arr[1]}
