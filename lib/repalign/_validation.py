@@ -16,6 +16,7 @@ __all__ = [
     "check_finite",
     "check_seed",
     "check_strings",
+    "check_images",
 ]
 
 
@@ -93,3 +94,18 @@ def check_strings(texts, name: str) -> list[str]:
     if bad:
         raise TypeError(f"{name}[{bad[0]}] is {type(texts[bad[0]]).__name__}, not str")
     return texts
+
+
+def check_images(images, name: str = "images") -> list:
+    """Return ``images`` as a non-empty list of PIL images (a lone image or a non-sequence is refused)."""
+    from PIL import Image
+
+    if isinstance(images, Image.Image) or not isinstance(images, Sequence):
+        raise TypeError(f"{name} must be a sequence of PIL images (a list, or StimulusSet.images)")
+    if len(images) == 0:
+        raise ValueError(f"{name} is empty")
+    images = list(images)
+    for i, img in enumerate(images):
+        if not isinstance(img, Image.Image):
+            raise TypeError(f"{name}[{i}] is {type(img).__name__}, not a PIL image")
+    return images

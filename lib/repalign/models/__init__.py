@@ -23,3 +23,16 @@ __all__ = [
     "glove_embed",
     "glove_sentence_embeddings",
 ]
+
+# Chapter 5: recurrent CNNs (BLT) trained on sentence embeddings or categories, from repalign.models.blt.
+# Resolved on first use, so `python -m repalign.models.blt` does not find the module already imported.
+_BLT_NAMES = ("BLTNet", "SceneDataset", "blt_features", "load_pretrained_blt", "train")
+__all__ += list(_BLT_NAMES)
+
+
+def __getattr__(name):
+    if name in _BLT_NAMES:
+        from . import blt
+
+        return getattr(blt, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

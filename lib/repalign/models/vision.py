@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
-from .._validation import check_choice, check_int
+from .._validation import check_choice, check_images, check_int
 from ..cache import CACHE_VERSION, cached_array, content_key
 from .._progress import progress_bar
 
@@ -29,17 +28,22 @@ _MEAN = 127.0
 _STD = 128.0
 
 
-def preprocess_image(img) -> np.ndarray:
-    """Resize (shorter side 256, bicubic), centre-crop 224 and scale to [-1, 1]; returns (3, 224, 224)."""
+def resize_center_crop(img, shorter: int, crop: int):
+    """RGB copy of ``img`` resized (bicubic) so its shorter side is ``shorter``, then centre-cropped to ``crop``."""
     from PIL import Image
 
     img = img.convert("RGB")
     w, h = img.size
-    scale = _RESIZE / min(w, h)
-    img = img.resize((max(_INPUT_SIZE, round(w * scale)), max(_INPUT_SIZE, round(h * scale))), Image.BICUBIC)
+    scale = shorter / min(w, h)
+    img = img.resize((max(crop, round(w * scale)), max(crop, round(h * scale))), Image.BICUBIC)
     w, h = img.size
-    left, top = (w - _INPUT_SIZE) // 2, (h - _INPUT_SIZE) // 2
-    arr = np.asarray(img.crop((left, top, left + _INPUT_SIZE, top + _INPUT_SIZE)), dtype=np.float32)
+    left, top = (w - crop) // 2, (h - crop) // 2
+    return img.crop((left, top, left + crop, top + crop))
+
+
+def preprocess_image(img) -> np.ndarray:
+    """Resize (shorter side 256, bicubic), centre-crop 224 and scale to [-1, 1]; returns (3, 224, 224)."""
+    arr = np.asarray(resize_center_crop(img, _RESIZE, _INPUT_SIZE), dtype=np.float32)
     return ((arr - _MEAN) / _STD).transpose(2, 0, 1)
 
 
@@ -121,8 +125,6 @@ def image_features(images, model: str = "efficientnet_lite0", layer=None, batch_
     -------
     numpy.ndarray of shape (n_images, n_features), or dict of them.
     """
-    from PIL import Image
-
     check_choice(model, "model", IMAGE_MODELS)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     single = layer is None or isinstance(layer, str)
@@ -131,14 +133,7 @@ def image_features(images, model: str = "efficientnet_lite0", layer=None, batch_
         raise ValueError("layer is an empty list")
     for name in layers:
         check_choice(name, "layer", EFFICIENTNET_LAYERS)
-    if isinstance(images, Image.Image) or not isinstance(images, Sequence):
-        raise TypeError("images must be a sequence of PIL images (a list, or StimulusSet.images)")
-    if len(images) == 0:
-        raise ValueError("images is empty")
-    images = list(images)
-    for i, img in enumerate(images):
-        if not isinstance(img, Image.Image):
-            raise TypeError(f"images[{i}] is {type(img).__name__}, not a PIL image")
+    images = check_images(images, "images")
 
     digests = b"".join(_image_digest(img) for img in images)
     keys = {name: content_key(images=digests, model=model, layer=name, version=CACHE_VERSION) for name in layers}
