@@ -468,59 +468,6 @@ def arrangement_replay(trials, labels, title: str | None = None, size: int = 520
     return fig
 
 
-def arrangement_widget(session, labels, on_done=None):
-    """A playable MA task (ipywidgets; Jupyter, JupyterLab and Colab; needs a live kernel).
-
-    Pick an item, set its position with the x/y sliders, press "next trial" to submit the arrangement
-    and get the next lift-the-weakest subset from ``session`` (a
-    :class:`repalign.arrangement.ArrangementSession`). ``on_done(session)`` is called at the end.
-    """
-    import ipywidgets as w
-    from IPython.display import display
-
-    out, state = w.Output(), {}
-    pick = w.Dropdown(description="item")
-    sx, sy = (w.FloatSlider(min=-1, max=1, step=0.02, description=d) for d in ("x", "y"))
-    nxt = w.Button(description="next trial", button_style="primary")
-
-    def draw():
-        out.clear_output(wait=True)
-        with out:
-            idx = session.current_items
-            display(arena_figure(state["pos"], [labels[i] for i in idx], title=f"trial {len(session.trials) + 1}"))
-
-    def new_trial():
-        if session.done:
-            out.clear_output()
-            with out:
-                print(f"done: {len(session.trials)} trials")
-            if on_done is not None:
-                on_done(session)
-            return
-        state["pos"] = session.start_positions()
-        pick.options = [(f"{k}: {labels[i][:40]}", k) for k, i in enumerate(session.current_items)]
-        draw()
-
-    def moved(_):
-        k = pick.value
-        if k is None or session.done:
-            return
-        p = np.array([sx.value, sy.value])
-        state["pos"][k] = p / max(1.0, float(np.linalg.norm(p)))
-        draw()
-
-    def picked(_):
-        if pick.value is not None and not session.done:
-            sx.value, sy.value = (float(v) for v in state["pos"][pick.value])
-
-    sx.observe(moved, "value")
-    sy.observe(moved, "value")
-    pick.observe(picked, "value")
-    nxt.on_click(lambda _: (session.submit(state["pos"]), new_trial()))
-    new_trial()
-    return w.VBox([w.HBox([pick, nxt]), w.HBox([sx, sy]), out])
-
-
 def pair_scatter(a, b, labels=None, xlabel: str = "RDM a", ylabel: str = "RDM b", title: str | None = None,
                  max_chars: int = 40, height: int = 480):
     """Scatter of the pairwise dissimilarities of two RDMs; hovering a point names its two stimuli."""
@@ -562,3 +509,79 @@ def curves_with_bands(curves: dict, xlabel: str, ylabel: str, title: str | None 
                                  hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>"))
     fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel, height=height)
     return fig
+
+
+def blt_diagram(n_layers: int = 4, timesteps: int = 3, channels=None, title: str | None = None, height: int = 420):
+    """The BLT network unrolled in time: one node per (layer, timestep), arrows for the bottom-up (B),
+    lateral (L) and top-down (T) convolutions and the readout (Spoerer et al. 2017)."""
+    import plotly.graph_objects as go
+
+    use_book_template()
+    colours = {"bottom-up": OKABE_ITO[0], "lateral": OKABE_ITO[1], "top-down": OKABE_ITO[2], "readout": OKABE_ITO[5]}
+    fig = go.Figure()
+
+    def arrow(x0, y0, x1, y1, kind):
+        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                           arrowhead=2, arrowsize=1.2, arrowwidth=2, arrowcolor=colours[kind], opacity=0.9)
+
+    for t in range(timesteps):
+        arrow(t, -0.75, t, -0.12, "bottom-up")
+        for i in range(n_layers):
+            if i + 1 < n_layers:
+                arrow(t, i + 0.12, t, i + 0.88, "bottom-up")
+            if t + 1 < timesteps:
+                arrow(t + 0.1, i, t + 0.9, i, "lateral")
+                if i + 1 < n_layers:
+                    arrow(t + 0.1, i + 0.9, t + 0.9, i + 0.1, "top-down")
+        arrow(t, n_layers - 1 + 0.12, t, n_layers - 0.3, "readout")
+    xs = [t for t in range(timesteps) for _ in range(n_layers)]
+    ys = [i for _ in range(timesteps) for i in range(n_layers)]
+    text = [f"layer {i + 1}" + (f"<br>{channels[i]} ch" if channels is not None else "") for i in ys]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", text=[f"L{i + 1}" for i in ys], showlegend=False,
+                             marker=dict(size=34, color="white", line=dict(width=2, color="#444")),
+                             hovertext=[f"{s}, timestep {t + 1}" for s, t in zip(text, xs)], hoverinfo="text"))
+    fig.add_trace(go.Scatter(x=list(range(timesteps)), y=[-0.85] * timesteps, mode="text", showlegend=False,
+                             text=["image"] * timesteps, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=list(range(timesteps)), y=[n_layers - 0.2] * timesteps, mode="text", showlegend=False,
+                             text=["readout"] * timesteps, hoverinfo="skip"))
+    for kind, colour in colours.items():  # legend entries for the arrow kinds
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=colour, width=3), name=kind))
+    fig.update_xaxes(tickvals=list(range(timesteps)), ticktext=[f"t = {t + 1}" for t in range(timesteps)],
+                     range=[-0.5, timesteps - 0.5], showgrid=False, zeroline=False)
+    fig.update_yaxes(visible=False, range=[-1.1, n_layers + 0.1])
+    fig.update_layout(title=title, height=height, legend=dict(orientation="h", y=-0.08))
+    return fig
+
+
+def score_heatmap(scores, rows, cols, ci=None, mark=None, title: str | None = None, xlabel: str = "",
+                  ylabel: str = "", zlabel: str = "score", height: int = 460):
+    """Heatmap of a score for every (row, column) pair, e.g. vision layer x text layer.
+
+    ``ci`` is an optional ``(low, high)`` pair of arrays shown on hover with the score; ``mark``
+    names one ``(row, column)`` cell to outline (e.g. the pair chosen on held-out items).
+    """
+    import plotly.graph_objects as go
+
+    use_book_template()
+    z = check_matrix(scores, "scores")
+    rows, cols = [str(r) for r in rows], [str(c) for c in cols]
+    if z.shape != (len(rows), len(cols)):
+        raise ValueError(f"scores has shape {z.shape}; rows and cols give {(len(rows), len(cols))}")
+    text = np.full(z.shape, "", dtype=object)
+    if ci is not None:
+        lo, hi = (check_matrix(a, "ci") for a in ci)
+        if lo.shape != z.shape or hi.shape != z.shape:
+            raise ValueError(f"ci arrays must have the shape of scores {z.shape}")
+        text = np.vectorize(lambda a, b: f"<br>95% CI [{a:.3f}, {b:.3f}]")(lo, hi)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=cols, y=rows, text=text, coloraxis="coloraxis",
+        hovertemplate=f"{ylabel or 'row'} %{{y}} × {xlabel or 'column'} %{{x}}<br>{zlabel} %{{z:.3f}}%{{text}}<extra></extra>"))
+    if mark is not None:
+        r, c = rows.index(str(mark[0])), cols.index(str(mark[1]))
+        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color="#D55E00", width=3))
+    fig.update_layout(title=title, height=height, coloraxis=dict(colorbar=dict(title=zlabel)),
+                      xaxis=dict(title=xlabel, type="category"), yaxis=dict(title=ylabel, type="category"))
+    return fig
+
+
+__all__ += ["score_heatmap"]

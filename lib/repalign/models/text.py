@@ -138,23 +138,25 @@ def load_text_model(model: str = "mpnet", allow_download: bool = False):
     return _load(*_resolve(model, allow_download))
 
 
-def _layer_embeddings(st, texts: list[str], layer: int, batch_size: int, progress: bool) -> np.ndarray:
-    """Mean-pooled (attention-masked) hidden state of transformer layer ``layer``."""
+def _layer_embeddings(st, texts: list[str], layers: tuple[int, ...], batch_size: int, progress: bool) -> dict:
+    """Mean-pooled (attention-masked) hidden states of transformer ``layers``, from one forward pass per batch."""
     import torch
 
     transformer = st[0]
     n_layers = transformer.auto_model.config.num_hidden_layers
-    if layer > n_layers:
-        raise ValueError(f"layer must be in [0, {n_layers}] for this model; got {layer}")
-    out = []
-    for start in progress_bar(range(0, len(texts), batch_size), enabled=progress, desc=f"layer {layer}", unit="batch"):
+    if max(layers) > n_layers:
+        raise ValueError(f"layer must be in [0, {n_layers}] for this model; got {max(layers)}")
+    out = {layer: [] for layer in layers}
+    desc = f"layer {layers[0]}" if len(layers) == 1 else f"layers {min(layers)}-{max(layers)}"
+    for start in progress_bar(range(0, len(texts), batch_size), enabled=progress, desc=desc, unit="batch"):
         tokenize = getattr(st, "preprocess", None) or st.tokenize  # renamed in sentence-transformers 6
         features = tokenize(texts[start:start + batch_size])
         with torch.inference_mode():
-            hidden = transformer.auto_model(**features, output_hidden_states=True).hidden_states[layer]
-        mask = features["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        out.append(((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).numpy())
-    return np.concatenate(out).astype(np.float32)
+            hidden = transformer.auto_model(**features, output_hidden_states=True).hidden_states
+        mask = features["attention_mask"].unsqueeze(-1).to(hidden[0].dtype)
+        for layer in layers:
+            out[layer].append(((hidden[layer] * mask).sum(1) / mask.sum(1).clamp(min=1)).numpy())
+    return {layer: np.concatenate(chunks).astype(np.float32) for layer, chunks in out.items()}
 
 
 def encode_text(texts, model: str = "mpnet", layer: int | None = None, batch_size: int = 32,
@@ -168,10 +170,12 @@ def encode_text(texts, model: str = "mpnet", layer: int | None = None, batch_siz
     model : str
         ``"mpnet"`` (all-mpnet-base-v2, 768-d), ``"minilm"`` (all-MiniLM-L6-v2, 384-d), a local
         sentence-transformers folder, or a hub id with ``allow_download=True``.
-    layer : int or None
+    layer : int, list of int, or None
         ``None``: the model's sentence embedding (mean pooling + normalisation, as the model was
         trained). An int ``k``: the attention-masked mean of transformer layer ``k``'s hidden
         state (0 = token embeddings, ``num_hidden_layers`` = last layer, before normalisation).
+        A list of ints returns a dict ``{k: array}``, computed in one forward pass on a cache miss
+        and cached per layer (the same entries as single-layer calls).
     batch_size : int
         Sentences per forward pass.
     progress : bool
@@ -183,23 +187,39 @@ def encode_text(texts, model: str = "mpnet", layer: int | None = None, batch_siz
 
     Returns
     -------
-    numpy.ndarray, shape (n_texts, dim), float32
+    numpy.ndarray, shape (n_texts, dim), float32 (a dict of them for a list of layers)
     """
     texts = check_strings(texts, "texts")
     batch_size = check_int(batch_size, "batch_size", minimum=1)
+    if isinstance(layer, (list, tuple)):
+        if not layer:
+            raise ValueError("layer is an empty list")
+        layers = tuple(check_int(k, "layer", minimum=0) for k in layer)
+        if len(set(layers)) != len(layers):
+            raise ValueError(f"layer contains duplicates: {list(layers)}")
+        computed: dict = {}  # one forward pass for every layer, on the first miss
+        def compute_layer(k):
+            if not computed:
+                st = _load(*_resolve(model, allow_download))
+                computed.update(_layer_embeddings(st, texts, layers, batch_size, progress))
+            return computed[k]
+        return {k: _cached_text(texts, model, k, allow_download, lambda k=k: compute_layer(k), cache) for k in layers}
     if layer is not None:
         layer = check_int(layer, "layer", minimum=0)
-    # Shipped models are keyed by name and resolved only on a cache miss, so a warm cache never
-    # assembles MPNet from its wheels; other models are resolved (and validated) now.
-    shipped = isinstance(model, str) and model in TEXT_MODELS
-    key_model = model if shipped else _resolve(model, allow_download)[0]
-    key = content_key(texts=texts, model=key_model, layer=layer, version=CACHE_VERSION)
-
     def compute():
         st = _load(*_resolve(model, allow_download))
         if layer is None:
             return st.encode(texts, batch_size=batch_size, show_progress_bar=progress,
                              convert_to_numpy=True).astype(np.float32)
-        return _layer_embeddings(st, texts, layer, batch_size, progress)
+        return _layer_embeddings(st, texts, (layer,), batch_size, progress)[layer]
 
+    return _cached_text(texts, model, layer, allow_download, compute, cache)
+
+
+def _cached_text(texts: list[str], model: str, layer, allow_download: bool, compute, cache: bool) -> np.ndarray:
+    # Shipped models are keyed by name and resolved only on a cache miss, so a warm cache never
+    # assembles MPNet from its wheels; other models are resolved (and validated) now.
+    shipped = isinstance(model, str) and model in TEXT_MODELS
+    key_model = model if shipped else _resolve(model, allow_download)[0]
+    key = content_key(texts=texts, model=key_model, layer=layer, version=CACHE_VERSION)
     return cached_array(key, compute, enabled=cache)

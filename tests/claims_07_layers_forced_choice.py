@@ -1,0 +1,73 @@
+"""Claims of chapter 7 (layer sweeps, perturbations, forced choice, exemplar averaging), as observed.
+
+Every number is recorded by the chapter; the tolerances hold in FAST mode (200 scenes in the sweeps) and in
+the full run (500), which the text quotes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METRICS = ("rsa", "cka", "mutual_knn")
+APPEARANCE = ("colour_jitter", "greyscale", "blur", "mirror", "random_crop")
+
+
+def claims(r: dict) -> None:
+    # --- 7.1 where: alignment rises through the vision network; the stem is far from the best layer
+    for m in METRICS:
+        prof = r[f"profile_vision_{m}"]
+        best = max(prof.values())
+        assert prof["stem"] < best - 0.15, m
+        assert prof["stage6"] > prof["stage2"] + 0.1, m
+        lm_best = r[f"best_mpnet_{m}"]
+        assert lm_best[0] in ("stage5", "stage6", "stage7", "head"), (m, lm_best)  # mid-to-late vision block
+        assert lm_best[1] != "L0", (m, lm_best)  # never the token embeddings
+        grid, (lo, hi) = np.asarray(r[f"grid_{m}"]), (np.asarray(a) for a in r[f"grid_ci_{m}"])
+        assert np.all(lo <= grid + 1e-9) and np.all(grid <= hi + 1e-9), m
+    # RSA peaks before the head: a mid-to-late block with a middle MPNet layer
+    assert r["best_mpnet_rsa"][0] in ("stage5", "stage6", "stage7")
+    assert r["profile_vision_rsa"]["stage6"] > r["profile_vision_rsa"]["head"] + 0.05
+    assert r["best_mpnet_rsa"][1] in ("L2", "L3", "L4", "L5", "L6", "L7", "L8")             # a middle MPNet layer
+    assert r["rsa_Llast_best"] < max(r["profile_vision_rsa"].values()) - 0.05
+
+    # --- 7.2 the pair chosen on one half keeps a clearly positive score on the other half
+    for lm in ("mpnet", "minilm"):
+        for m in METRICS:
+            lo, hi = r[f"heldout_ci_{lm}_{m}"]
+            assert 0.15 < lo <= r[f"heldout_{lm}_{m}"] <= hi, (lm, m)
+            assert abs(r[f"selection_{lm}_{m}"] - r[f"heldout_{lm}_{m}"]) < 0.15, (lm, m)
+    assert r["n_select"] == r["n_sweep"] // 2
+
+    # --- 7.3 appearance vs meaning (94 special100 scenes)
+    assert r["n_perturb"] == 94
+    for m in METRICS:
+        assert r[f"pert_drop_ci_{m}_captions_shuffled"][0] > 0.1, m          # the floor
+        for name in ("mirror", "colour_jitter", "word_order_scrambled", "paraphrase"):
+            lo, hi = r[f"pert_drop_ci_{m}_{name}"]
+            assert lo < 0 < hi + 0.005, (m, name)                               # no reliable loss
+    for m in ("cka", "mutual_knn"):
+        assert r[f"pert_drop_ci_{m}_main_noun_swapped"][0] > 0, m            # a swapped noun hurts ...
+        appearance = np.mean([r[f"pert_drop_{m}_{a}"] for a in APPEARANCE])
+        assert r[f"pert_drop_{m}_main_noun_swapped"] > appearance + 0.03, m  # ... more than appearance changes on average
+    assert r["pert_drop_ci_cka_blur"][0] > 0                                  # but a strong blur hurts too
+    assert r["image_self_rsa_mirror"] > 0.9 and r["image_self_rsa_blur"] < 0.6
+
+    # --- 7.4 forced choice
+    for k in ("i2c", "c2i"):
+        for d in ("easy", "hard"):
+            assert r[f"fc_ci_{d}_{k}"][0] > 0.75, (d, k)
+            assert r[f"m2m_ci_{d}_{k}"][0] > 0.75, (d, k)
+        assert r[f"fc_easy_{k}"] > r[f"fc_hard_{k}"] + 0.03, k
+        lo, hi = r[f"fc_null_ci_{k}"]
+        assert lo < 0.5 < hi and abs(r[f"fc_null_{k}"] - 0.5) < 0.08, k
+        for d in ("easy", "hard"):
+            assert r[f"m2m_gpt4_{d}_{k}"] > r[f"m2m_human_{d}_{k}"] - 0.01, (d, k)
+    assert r["n_trials_hard"] > 1000 and r["n_trials_easy"] > 5000
+
+    # --- 7.5 exemplar averaging: more captions help, more augmented views do not (here)
+    curve = r["ex_caps_curve"]
+    assert all(b > a for a, b in zip(curve, curve[1:]))
+    assert r["ex_caps_gain_ci"][0] > 0.02
+    lo, hi = r["ex_views_gain_ci"]
+    assert lo < 0.01 and hi < 0.05
+    assert r["ex_views_vs_original"] < 0
