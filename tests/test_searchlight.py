@@ -256,3 +256,56 @@ def test_box_mask_in_world_coordinates():
     assert box[:, :4, :].all() and not box[:, 4:, :].any()  # y = -10 + 2j <= -4  <=>  j <= 3
     with pytest.raises(ValueError, match="no voxel"):
         sl.box_mask(mask, x=(100, None))
+
+
+# --------------------------------------------------------------------------------------------
+# Threads, groups and permutation nulls (the cluster versions are in tests/test_distributed.py)
+# --------------------------------------------------------------------------------------------
+
+
+def test_threads_and_groups_give_bit_for_bit_the_same_maps():
+    data, mask, models = _volume()
+    one = searchlight_rsa(data, mask, models, radius=2.5, max_memory=2e5, n_jobs=1, progress=False)
+    two = searchlight_rsa(data, mask, models, radius=2.5, max_memory=2e5, n_jobs=2, progress=False)
+    assert np.array_equal(one, two, equal_nan=True)
+    group = sl.group_searchlight([data, data[::-1]], mask, models, radius=2.5, max_memory=2e5, progress=False)
+    assert np.array_equal(group[0], one, equal_nan=True)
+    assert np.array_equal(group[1], searchlight_rsa(data[::-1], mask, models, radius=2.5, max_memory=2e5,
+                                                    progress=False), equal_nan=True)
+    with pytest.raises(ValueError, match="n_jobs must be >= 1"):
+        searchlight_rsa(data, mask, models, radius=2, n_jobs=0, progress=False)
+    with pytest.raises(TypeError, match="data must be a non-empty list"):
+        sl.group_searchlight(data, mask, models, progress=False)
+
+
+def test_permutation_test_fwe_against_a_plain_loop():
+    rng = np.random.default_rng(2)
+    mask = np.zeros((5, 6, 4), dtype=bool)
+    mask[1:4, 1:5, 1:3] = True
+    maps = rng.normal(0.0, 0.2, size=(7,) + mask.shape)
+    maps[:, 2, 2, 1] += 0.6
+    res = sl.group_permutation_test(maps, mask, n_perm=500, seed=1, batch_size=64, progress=False)
+    again = sl.group_permutation_test(maps, mask, n_perm=500, seed=1, batch_size=500, progress=False)
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(res, again))  # batching changes nothing
+    x = maps[:, mask]
+    np.testing.assert_allclose(res.t[mask], ttest_1samp(x, 0.0, axis=0).statistic, rtol=1e-12)
+    flips = np.random.default_rng(1).choice(np.array([-1.0, 1.0]), size=(500, 7))
+    tp = np.array([ttest_1samp(f[:, None] * x, 0.0, axis=0).statistic for f in flips])
+    np.testing.assert_allclose(res.max_null, tp.max(1), rtol=1e-10)
+    t = res.t[mask]
+    np.testing.assert_allclose(res.p[mask], (1 + (tp >= t - 1e-9).sum(0)) / 501)
+    np.testing.assert_allclose(res.p_fwe[mask], (1 + (tp.max(1)[:, None] >= t - 1e-9).sum(0)) / 501)
+    assert res.p_fwe[2, 2, 1] < 0.05 and np.all(res.p_fwe[mask] >= res.p[mask])
+    two = sl.group_permutation_test(maps, mask, n_perm=200, alternative="two-sided", progress=False)
+    assert np.all(two.p_fwe[mask] >= two.p[mask]) and np.all(two.max_null >= 0)
+    with pytest.raises(ValueError, match="n_perm must be >= 1"):
+        sl.group_permutation_test(maps, mask, n_perm=0)
+
+
+def test_library_works_without_dask():
+    import subprocess
+    import sys
+
+    code = ("import sys; import repalign.searchlight, repalign.distributed, repalign.feature_shards; "
+            "sys.exit(int(any(m == 'dask' or m.startswith(('dask.', 'distributed')) for m in sys.modules)))")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -9,10 +9,14 @@ model RDMs; the correlation is written back at the centre (Kriegeskorte et al. 2
 ``eval_fixed``) but processes centres in batches: the spheres of a chunk of centres are gathered
 into one float32 array, their Gram matrices come from one batched matrix product, the RDM entries of
 every centre are ranked in one batched sort and the model ranks are computed once. Only one chunk of
-searchlight RDMs is ever in memory (``max_memory``). torch is used when it is installed (on a CUDA
-GPU when one is present), numpy otherwise; both give the same results.
+searchlight RDMs per thread is ever in memory (``max_memory``). Chunks are spread over the cores
+(``n_jobs`` threads, one torch/BLAS thread each) or, with ``client=``, over a Dask cluster
+(:mod:`repalign.distributed`); the maps are bit-for-bit the same either way. torch is used when it
+is installed (on a CUDA GPU when one is present), numpy otherwise; both give the same results.
 
-Also here: :func:`group_ttest` (one-sample t or sign-flip permutation across subjects),
+Also here: :func:`group_searchlight` (every subject of a group, locally or on a cluster),
+:func:`group_ttest` (one-sample t or sign-flip permutation across subjects),
+:func:`group_permutation_test` (sign-flip null with max-statistic family-wise error correction),
 :func:`simulate_fmri` (NSD-like simulated subjects in MNI space with planted geometries) and
 :func:`load_nsd_betas` (NSD's published single-trial betas, averaged over repetitions).
 """
@@ -33,8 +37,11 @@ __all__ = [
     "searchlight_rsa",
     "sphere_offsets",
     "searchlight_neighbors",
+    "group_searchlight",
     "group_ttest",
     "GroupTTest",
+    "group_permutation_test",
+    "GroupPermutation",
     "simulate_fmri",
     "SimulatedSubject",
     "DEFAULT_REGIONS",
@@ -319,7 +326,9 @@ def _rank_scores(v: np.ndarray, models: np.ndarray) -> np.ndarray:
     ibits = max(1, int(m - 1).bit_length())
     key = (v.view(np.uint64) >> np.uint64(ibits)) << np.uint64(ibits)
     key |= np.arange(m, dtype=np.uint64)
-    key.sort(axis=1)
+    # keys of non-negative finite floats order like the floats themselves, and numpy's SIMD sort of
+    # float64 is faster than its uint64 sort: sort the keys as float64 (bits unchanged)
+    key.view(np.float64).sort(axis=1)
     order = (key & np.uint64((1 << ibits) - 1)).astype(np.intp)
     hi = key >> np.uint64(ibits)
     same = hi[:, 1:] == hi[:, :-1]  # ties with the previous entry
@@ -346,10 +355,11 @@ def _rank_scores(v: np.ndarray, models: np.ndarray) -> np.ndarray:
 class _Engine:
     """Gram matrices of spheres, computed in full at the start of each z-run of centres and
     updated incrementally along it: moving the centre one voxel along z adds the voxels of the
-    leading cap and removes those of the trailing cap (about a quarter of the sphere at radius 6).
+    leading cap and removes those of the trailing cap (109 of 895 voxels each at radius 6).
 
     The patterns carry an extra column of ones, so each Gram matrix also holds the sphere's voxel
-    sums (last column) and voxel count (last entry).
+    sums (last column) and voxel count (last entry). The engine is read-only once built, so
+    several threads can share it.
     """
 
     def __init__(self, patterns, nb, torch, device):
@@ -377,14 +387,15 @@ class _Engine:
         """Upper triangles (with diagonal) of X^T X (minus Y^T Y for rows ``minus``), float64."""
         t = self.torch
         if t is not None:
-            def gram(rows):
+            def gather(rows):
                 it = t.from_numpy(rows).to(self.device)
-                x = self.patterns.index_select(0, it.reshape(-1)).view(rows.shape[0], rows.shape[1], -1)
-                return t.bmm(x.transpose(1, 2), x)
+                return self.patterns.index_select(0, it.reshape(-1)).view(rows.shape[0], rows.shape[1], -1)
 
-            g = gram(idx)
+            x = gather(idx)
+            g = t.bmm(x.transpose(1, 2), x)
             if minus is not None:
-                g -= gram(minus)
+                y = gather(minus)
+                g.baddbmm_(y.transpose(1, 2), y, alpha=-1.0)
             return g.reshape(idx.shape[0], -1).index_select(1, self.flat_iu_t).double()
 
         def gram(rows):
@@ -403,21 +414,31 @@ class _Engine:
         cont = np.zeros(centres.size, dtype=bool)
         cont[1:] = (co[1:, 0] == co[:-1, 0]) & (co[1:, 1] == co[:-1, 1]) & (co[1:, 2] == co[:-1, 2] + 1)
         first = np.flatnonzero(~cont)
+        step = np.flatnonzero(cont)
         start = np.maximum.accumulate(np.where(~cont, np.arange(centres.size), 0))
-        # cap updates for every centre (those of run starts are then overwritten by full spheres)
-        vals = self._gram(nb.lookup(centres, self.enter), nb.lookup(centres, self.leave))
         full = self._gram(nb.lookup(centres[first], nb.offsets))
+        # every row of the chunk is the sum of its run's full Gram and the cap updates since the
+        # run began: cumulative sums over the chunk, minus the sum before the run's first centre
+        k0 = int(first[1]) if first.size > 1 else centres.size  # rows of the first run need no fix
         if t is not None:
+            vals = t.empty((centres.size, full.shape[1]), dtype=t.float64, device=self.device)
             vals[t.from_numpy(first).to(self.device)] = full
+            if step.size:
+                rows = centres[step]
+                vals[t.from_numpy(step).to(self.device)] = self._gram(nb.lookup(rows, self.enter),
+                                                                      nb.lookup(rows, self.leave))
             cs = t.cumsum(vals, dim=0)
-            before = t.from_numpy(start - 1).to(self.device)
-            has = before >= 0
-            cs[has] -= cs.index_select(0, before[has])
+            if k0 < centres.size:
+                cs[k0:] -= cs.index_select(0, t.from_numpy(start[k0:] - 1).to(self.device))
             return cs.cpu().numpy()
+        vals = np.empty((centres.size, full.shape[1]))
         vals[first] = full
+        if step.size:
+            rows = centres[step]
+            vals[step] = self._gram(nb.lookup(rows, self.enter), nb.lookup(rows, self.leave))
         cs = np.cumsum(vals, axis=0)
-        has = start > 0
-        cs[has] -= cs[start[has] - 1]
+        if k0 < centres.size:
+            cs[k0:] -= cs[start[k0:] - 1]
         return cs
 
 
@@ -439,14 +460,14 @@ def _scores(engine, centres, models, metric, compare, dtype):
             v *= inv[:, j]
             v -= a[:, i] * a[:, j]
             np.subtract(1.0, v, out=v)
+            bad |= ~np.isfinite(inv).all(1)  # the Gram part is finite, so v is finite where inv is
         else:
             v = np.sqrt(np.maximum(diag[:, i] + diag[:, j] - 2.0 * off, 0.0))
-            bad = np.zeros(v.shape[0], dtype=bool)
-    bad |= ~np.isfinite(v).all(1)
+            bad = ~np.isfinite(v).all(1)
     v[bad] = 1.0
     if compare == "spearman":
         if dtype == "float32":
-            r = _rank_scores(np.maximum(v, 0.0), models)
+            r = _rank_scores(np.maximum(v, 0.0, out=v), models)
         else:
             v = _rank_rows(v, np, None)
             v -= v.mean(1, keepdims=True)
@@ -459,9 +480,175 @@ def _scores(engine, centres, models, metric, compare, dtype):
     return r
 
 
+@dataclass
+class _Plan:
+    """Everything a worker needs to compute chunks of one subject's searchlight (picklable).
+
+    Chunk ``k`` is centres ``[k * chunk, (k + 1) * chunk)`` in C order. Every path (one thread,
+    several threads, dask tasks) computes a chunk with the same calls on the same inputs, so the
+    maps are bit-for-bit the same however the chunks are spread.
+    """
+
+    patterns: np.ndarray  # (n_mask_voxels + 1, n_conditions), the last row the zero padding
+    mask: np.ndarray
+    radius: float
+    models: np.ndarray  # (n_pairs, n_models), centred, unit norm (ranked for Spearman)
+    counts: np.ndarray  # mask voxels in each centre's sphere
+    chunk: int
+    metric: str
+    compare: str
+    dtype: str
+    min_voxels: int
+    backend: str
+    device: object
+    token: str = ""
+
+    @property
+    def n_centres(self) -> int:
+        return int(self.counts.size)
+
+    @property
+    def n_chunks(self) -> int:
+        return -(-self.n_centres // self.chunk)
+
+    def centres(self, k: int) -> np.ndarray:
+        return np.arange(k * self.chunk, min((k + 1) * self.chunk, self.n_centres))
+
+
+_ENGINES: dict = {}  # per-process cache: plan token -> engine (dask workers reuse it across tasks)
+
+
+def _engine_for(plan: _Plan) -> _Engine:
+    eng = _ENGINES.get(plan.token)
+    if eng is None:
+        torch, dev = _pick_backend(plan.backend, plan.device)
+        eng = _Engine(plan.patterns, _Neighbours(plan.mask, plan.radius), torch, dev)
+        while len(_ENGINES) >= 2:
+            _ENGINES.pop(next(iter(_ENGINES)))
+        _ENGINES[plan.token] = eng
+    return eng
+
+
+def _run_chunks(plan: _Plan, chunk_ids, model_cols=None, n_jobs: int = 1, progress: bool = False) -> np.ndarray:
+    """Scores ``(n_models, n_centres_of_those_chunks)`` of chunks ``chunk_ids``, in their order.
+
+    Each chunk runs with one torch and one BLAS thread; ``n_jobs`` threads take chunks in turn.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    engine = _engine_for(plan)
+    models = plan.models if model_cols is None else plan.models[:, list(model_cols)]
+    chunk_ids = list(chunk_ids)
+
+    def one(k):
+        centres = plan.centres(k)
+        r = _scores(engine, centres, models, plan.metric, plan.compare, plan.dtype)
+        r[plan.counts[centres] < plan.min_voxels] = np.nan
+        return r
+
+    t = engine.torch
+    on_cpu = t is None or engine.device.type == "cpu"
+    n_jobs = max(1, min(n_jobs if on_cpu else 1, len(chunk_ids)))
+    before = t.get_num_threads() if t is not None else None
+    try:
+        if t is not None and on_cpu:
+            t.set_num_threads(1)
+        with threadpool_limits(1):
+            if n_jobs == 1:
+                parts = [one(k) for k in progress_bar(chunk_ids, enabled=progress, desc="searchlight",
+                                                      unit="chunk")]
+            else:
+                with ThreadPoolExecutor(n_jobs) as pool:
+                    parts = list(progress_bar(pool.map(one, chunk_ids), enabled=progress, desc="searchlight",
+                                              unit="chunk", total=len(chunk_ids)))
+    finally:
+        if before is not None:
+            t.set_num_threads(before)
+    if not parts:
+        return np.empty((models.shape[1], 0))
+    return np.concatenate(parts, axis=0).T
+
+
+def _prepare(data, mask, model_rdms, radius, metric, compare, min_voxels, max_memory, backend, device, dtype):
+    """Validate the inputs of :func:`searchlight_rsa` and build its plan; also returns (shape, affine, single)."""
+    import uuid
+
+    check_choice(metric, "metric", SEARCHLIGHT_METRICS)
+    check_choice(compare, "compare", SEARCHLIGHT_COMPARE)
+    check_choice(dtype, "dtype", ("float32", "float64"))
+    sphere_offsets(radius)  # validates radius at the door (the engine builds its own sphere)
+    min_voxels = check_int(min_voxels, "min_voxels", minimum=1)
+    if isinstance(max_memory, bool) or not isinstance(max_memory, (int, float, np.integer, np.floating)):
+        raise TypeError(f"max_memory must be a number of bytes; got {type(max_memory).__name__}")
+    if not max_memory > 0:
+        raise ValueError(f"max_memory must be > 0 bytes; got {max_memory}")
+    _pick_backend(backend, device)
+    arr, cond_axis, m, affine, header, data_nii = _inputs(data, mask)
+    n_cond = arr.shape[cond_axis]
+    if n_cond < 3:
+        raise ValueError(f"data must hold at least 3 conditions; got {n_cond}")
+    models, single = _model_matrix(model_rdms, n_cond)
+    if metric == "correlation":
+        min_voxels = max(min_voxels, 2)
+
+    np_dtype = np.float32 if dtype == "float32" else np.float64
+    patterns = _masked_patterns(arr, cond_axis, m, np_dtype)
+    # constants that leave every sphere's RDM unchanged are removed for precision: each condition's
+    # mean over the mask (correlation), each voxel's mean over conditions (euclidean)
+    if metric == "correlation":
+        patterns[:-1] -= patterns[:-1].mean(0, keepdims=True)
+    else:
+        patterns[:-1] -= patterns[:-1].mean(1, keepdims=True)
+    if compare == "spearman":
+        from scipy.stats import rankdata
+
+        models = np.apply_along_axis(rankdata, 1, models)
+    models = models - models.mean(1, keepdims=True)
+    models = (models / np.linalg.norm(models, axis=1, keepdims=True)).T.copy()  # (n_pairs, n_models)
+
+    nb = _Neighbours(m, radius)
+    counts = nb.counts(m)
+    n_pairs = n_cond * (n_cond - 1) // 2
+    item = np.dtype(np_dtype).itemsize
+    n_tri = n_pairs + n_cond
+    n_cap = len({(a, b) for a, b, _ in nb.offsets.tolist()})  # voxels entering a sphere per step
+    per_centre = (n_cap * 2 * (n_cond * item + 8)  # gathered caps and their indices
+                  + 2 * n_cond * n_cond * item + 3 * n_tri * 8  # Gram, triangle, cumulative sums
+                  + n_pairs * 8 * 6)  # RDM, sort keys, ranks
+    chunk = int(max(1, min(nb.n, max_memory // per_centre)))
+    dev = None if device is None else str(device)
+    plan = _Plan(patterns, m, float(radius), models, counts, chunk, metric, compare, dtype, min_voxels,
+                 backend, dev, uuid.uuid4().hex)
+    return plan, (m.shape, affine, single)
+
+
+def _assemble(plan: _Plan, scores: np.ndarray, meta):
+    """(n_models, n_centres) scores -> maps (arrays or NIfTI images, as :func:`searchlight_rsa` returns)."""
+    shape, affine, single = meta
+    maps = np.full((scores.shape[0],) + shape, np.nan)
+    maps[(slice(None),) + tuple(np.nonzero(plan.mask))] = scores
+    if affine is not None:
+        import nibabel as nib
+
+        imgs = [nib.Nifti1Image(mp.astype(np.float32), affine) for mp in maps]
+        return imgs[0] if single else imgs
+    return maps[0] if single else maps
+
+
+def _check_jobs(n_jobs) -> int:
+    import os
+
+    if n_jobs is None:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return check_int(n_jobs, "n_jobs", minimum=1)
+
+
 def searchlight_rsa(data, mask, model_rdms, radius: float = 6, metric: str = "correlation",
-                    compare: str = "spearman", min_voxels: int = 2, max_memory: float = 1e8,
-                    backend: str = "auto", device=None, dtype: str = "float32", progress: bool = True):
+                    compare: str = "spearman", min_voxels: int = 2, max_memory: float = 2.5e7,
+                    backend: str = "auto", device=None, dtype: str = "float32", n_jobs=None, client=None,
+                    progress: bool = True):
     """Searchlight RSA: correlate the RDM of every sphere of voxels with model RDMs.
 
     Every mask voxel is a centre. Its sphere holds the mask voxels whose distance from the centre is
@@ -492,16 +679,24 @@ def searchlight_rsa(data, mask, model_rdms, radius: float = 6, metric: str = "co
     min_voxels : int, default 2
         Centres whose truncated sphere holds fewer mask voxels are NaN (at least 2 are needed for
         ``metric="correlation"``).
-    max_memory : float, default 1e8
+    max_memory : float, default 2.5e7
         Bytes allowed for one chunk of centres' working arrays (gathered spheres, Gram matrices,
-        RDMs, ranks). Chunks are sized to fit; all searchlight RDMs are never held at once.
-        Chunks of tens of MB run fastest on CPU (less page faulting); raise it on a GPU.
+        RDMs, ranks), per thread. Chunks are sized to fit; all searchlight RDMs are never held at
+        once. Chunks of a few tens of MB run fastest on CPU (they stay near the caches); raise it
+        on a GPU. The maps do not depend on the thread count or the cluster, but on ``max_memory``
+        only through float rounding.
     backend : {"auto", "torch", "numpy"}
         ``"auto"`` uses torch when installed (on CUDA when available), numpy otherwise.
     device : str or torch.device, optional
         torch device (default: ``"cuda"`` if available, else ``"cpu"``).
     dtype : {"float32", "float64"}
         Precision of the patterns and Gram matrices; ranks and correlations are always float64.
+    n_jobs : int, optional
+        Threads on this machine (default: all usable CPU cores; 1 on a GPU). Each takes whole
+        chunks with one torch/BLAS thread.
+    client : distributed.Client, optional
+        Run the chunks as tasks on a Dask cluster instead (see :mod:`repalign.distributed`); the
+        result is bit-for-bit the one computed here.
     progress : bool, default True
         Show a progress bar over chunks.
 
@@ -516,67 +711,61 @@ def searchlight_rsa(data, mask, model_rdms, radius: float = 6, metric: str = "co
     --------
     >>> r_map = searchlight_rsa(betas, brain_mask, model_rdm, radius=6)        # doctest: +SKIP
     """
-    check_choice(metric, "metric", SEARCHLIGHT_METRICS)
-    check_choice(compare, "compare", SEARCHLIGHT_COMPARE)
-    check_choice(dtype, "dtype", ("float32", "float64"))
-    sphere_offsets(radius)  # validates radius at the door (the engine builds its own sphere)
-    min_voxels = check_int(min_voxels, "min_voxels", minimum=1)
-    if isinstance(max_memory, bool) or not isinstance(max_memory, (int, float, np.integer, np.floating)):
-        raise TypeError(f"max_memory must be a number of bytes; got {type(max_memory).__name__}")
-    if not max_memory > 0:
-        raise ValueError(f"max_memory must be > 0 bytes; got {max_memory}")
-    torch, dev = _pick_backend(backend, device)
-    arr, cond_axis, m, affine, header, data_nii = _inputs(data, mask)
-    n_cond = arr.shape[cond_axis]
-    if n_cond < 3:
-        raise ValueError(f"data must hold at least 3 conditions; got {n_cond}")
-    models, single = _model_matrix(model_rdms, n_cond)
-    if metric == "correlation":
-        min_voxels = max(min_voxels, 2)
+    n_jobs = _check_jobs(n_jobs)
+    plan, meta = _prepare(data, mask, model_rdms, radius, metric, compare, min_voxels, max_memory,
+                          backend, device, dtype)
+    if client is not None:
+        from .distributed import searchlight_scores
 
-    np_dtype = np.float32 if dtype == "float32" else np.float64
-    patterns = _masked_patterns(arr, cond_axis, m, np_dtype)
-    # constants that leave every sphere's RDM unchanged are removed for precision: each condition's
-    # mean over the mask (correlation), each voxel's mean over conditions (euclidean)
-    if metric == "correlation":
-        patterns[:-1] -= patterns[:-1].mean(0, keepdims=True)
+        scores = searchlight_scores(client, [plan], progress=progress)[0]
     else:
-        patterns[:-1] -= patterns[:-1].mean(1, keepdims=True)
-    if compare == "spearman":
-        from scipy.stats import rankdata
+        scores = _run_chunks(plan, range(plan.n_chunks), n_jobs=n_jobs, progress=progress)
+    return _assemble(plan, scores, meta)
 
-        models = np.apply_along_axis(rankdata, 1, models)
-    models = models - models.mean(1, keepdims=True)
-    models = (models / np.linalg.norm(models, axis=1, keepdims=True)).T.copy()  # (n_pairs, n_models)
 
-    nb = _Neighbours(m, radius)
-    counts = nb.counts(m)
-    engine = _Engine(patterns, nb, torch, dev)
-    n_pairs = n_cond * (n_cond - 1) // 2
-    item = np.dtype(np_dtype).itemsize
-    n_tri = n_pairs + n_cond
-    per_centre = (len(engine.enter) * 2 * (n_cond * item + 8)  # gathered caps and their indices
-                  + 2 * n_cond * n_cond * item + 3 * n_tri * 8  # Gram, triangle, cumulative sums
-                  + n_pairs * 8 * 6)  # RDM, sort keys, ranks
-    chunk = int(max(1, min(nb.n, max_memory // per_centre)))
+def group_searchlight(data, mask, model_rdms, radius: float = 6, metric: str = "correlation",
+                      compare: str = "spearman", min_voxels: int = 2, max_memory: float = 2.5e7,
+                      backend: str = "auto", device=None, dtype: str = "float32", n_jobs=None, client=None,
+                      models_per_task=None, progress: bool = True):
+    """:func:`searchlight_rsa` for every subject of a group, locally or as tasks on a Dask cluster.
 
-    out = np.full((models.shape[1], nb.n), np.nan)
-    starts = range(0, nb.n, chunk)
-    for s in progress_bar(starts, enabled=progress, desc="searchlight", unit="chunk",
-                          total=len(starts)):
-        centres = np.arange(s, min(s + chunk, nb.n))
-        r = _scores(engine, centres, models, metric, compare, dtype)
-        r[counts[centres] < min_voxels] = np.nan
-        out[:, centres] = r.T
+    Parameters
+    ----------
+    data : sequence
+        One ``data`` argument of :func:`searchlight_rsa` per subject (arrays or 4-D NIfTI images),
+        all in the space of ``mask``.
+    mask, model_rdms, radius, metric, compare, min_voxels, max_memory, backend, device, dtype, n_jobs
+        As in :func:`searchlight_rsa` (the same model RDMs for every subject).
+    client : distributed.Client, optional
+        Spread tasks (subject x model group x chunk of centres) over a Dask cluster; the maps are
+        bit-for-bit those computed locally.
+    models_per_task : int, optional
+        With a client: models per task (default all: a sphere's RDM is then ranked once for all
+        models; 1 gives one task per subject x model x chunk).
+    progress : bool
+        Progress bar (over subjects locally, over tasks on a cluster).
 
-    maps = np.full((models.shape[1],) + m.shape, np.nan)
-    maps[(slice(None),) + tuple(nb.coords.T)] = out
-    if affine is not None:
-        import nibabel as nib
+    Returns
+    -------
+    list
+        One :func:`searchlight_rsa` result per subject, in order (stack arrays with ``numpy.stack``).
+    """
+    if isinstance(data, (str, bytes)) or not isinstance(data, (list, tuple)) or not data:
+        raise TypeError("data must be a non-empty list of per-subject data (arrays or NIfTI images)")
+    n_jobs = _check_jobs(n_jobs)
+    if models_per_task is not None:
+        models_per_task = check_int(models_per_task, "models_per_task", minimum=1)
+    prepared = [_prepare(d, mask, model_rdms, radius, metric, compare, min_voxels, max_memory, backend,
+                         device, dtype) for d in data]
+    if client is not None:
+        from .distributed import searchlight_scores
 
-        imgs = [nib.Nifti1Image(mp.astype(np.float32), affine) for mp in maps]
-        return imgs[0] if single else imgs
-    return maps[0] if single else maps
+        scores = searchlight_scores(client, [p for p, _ in prepared], models_per_task=models_per_task,
+                                    progress=progress)
+    else:
+        scores = [_run_chunks(p, range(p.n_chunks), n_jobs=n_jobs)
+                  for p, _ in progress_bar(prepared, enabled=progress, desc="subjects")]
+    return [_assemble(p, s, meta) for (p, meta), s in zip(prepared, scores)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -590,39 +779,31 @@ class GroupTTest(NamedTuple):
     p: object
 
 
-def group_ttest(maps, mask, alternative: str = "greater", n_perm: int = 0, seed=0,
-                progress: bool = True) -> GroupTTest:
-    """One-sample t-test across subjects at every mask voxel, optionally with sign-flip permutations.
+class GroupPermutation(NamedTuple):
+    """Result of :func:`group_permutation_test` (maps are arrays or NIfTI images).
 
-    Parameters
+    Attributes
     ----------
-    maps : array-like, shape (n_subjects, X, Y, Z), or a sequence of 3-D NIfTI images
-        One searchlight map per subject (e.g. Spearman correlations), in a common space.
-    mask : array-like of bool, shape (X, Y, Z), or 3-D NIfTI image
-        Voxels to test; all subjects must be finite there.
-    alternative : {"greater", "two-sided", "less"}
-        Alternative hypothesis for the mean across subjects (``"greater"``: the model explains the
-        region better than chance).
-    n_perm : int, default 0
-        0: parametric p from the t distribution (``scipy.stats.ttest_1samp``). Otherwise: the p of
-        each voxel's t among ``n_perm`` random sign flips of the subjects' maps,
-        ``p = (1 + #{t_perm >= t}) / (1 + n_perm)`` (the flips are the same at every voxel).
-    seed : int or numpy.random.Generator
-        Seed of the sign flips.
-    progress : bool
-        Progress bar over permutations.
-
-    Returns
-    -------
-    GroupTTest
-        ``(t, p)``: arrays ``(X, Y, Z)`` with NaN outside the mask, or NIfTI images if the input
-        held images. Threshold ``p`` with :func:`repalign.stats.fdr`.
+    t : map
+        One-sample t at every voxel.
+    p : map
+        Uncorrected permutation p (threshold it with :func:`repalign.stats.fdr` for BH-FDR).
+    p_fwe : map
+        Family-wise-error-corrected p from the max-statistic null (threshold it directly:
+        ``p_fwe < 0.05`` controls the chance of any false positive voxel at 5 %).
+    max_null : numpy.ndarray
+        ``(n_perm,)`` the largest t (``"less"``: the smallest; ``"two-sided"``: the largest ``|t|``)
+        over voxels under each sign flip.
     """
-    from scipy.stats import ttest_1samp
 
-    check_choice(alternative, "alternative", ("greater", "two-sided", "less"))
-    n_perm = check_int(n_perm, "n_perm", minimum=0)
-    rng = check_seed(seed)
+    t: object
+    p: object
+    p_fwe: object
+    max_null: np.ndarray
+
+
+def _group_stack(maps, mask):
+    """(subjects x mask voxels float64 array, mask, affine) from maps given as arrays or NIfTI images."""
     affine = None
     if isinstance(maps, (list, tuple)) and maps and _is_nifti(maps[0]):
         imgs = [_load_img(x, f"maps[{i}]") for i, x in enumerate(maps)]
@@ -653,36 +834,159 @@ def group_ttest(maps, mask, alternative: str = "greater", n_perm: int = 0, seed=
         raise ValueError(f"mask shape {m.shape} does not match the maps' shape {stack.shape[1:]}")
     x = stack[:, m]
     check_finite(x, "maps (inside the mask)")
-    res = ttest_1samp(x, 0.0, axis=0, alternative=alternative)
-    t = np.asarray(res.statistic, dtype=np.float64)
-    p = np.asarray(res.pvalue, dtype=np.float64)
+    return x, m, affine
+
+
+def _to_maps(values, m, affine):
+    out = []
+    for v in values:
+        vol = np.full(m.shape, np.nan)
+        vol[m] = v
+        if affine is not None:
+            import nibabel as nib
+
+            vol = nib.Nifti1Image(vol.astype(np.float32), affine)
+        out.append(vol)
+    return out
+
+
+def _flip_t(x: np.ndarray, flips: np.ndarray) -> np.ndarray:
+    """One-sample t of ``x`` (subjects x voxels) under each row of sign ``flips`` (perms x subjects).
+
+    The sum over subjects is accumulated subject by subject, so a permutation's t does not depend
+    on how the permutations are batched (bit-for-bit equal locally and on a cluster). Flipping signs
+    leaves the sum of squares unchanged, so only the mean changes.
+    """
+    n = x.shape[0]
+    total = np.zeros((flips.shape[0], x.shape[1]))
+    for s in range(n):
+        total += flips[:, s, None] * x[s]
+    mean = total / n
+    ss = np.einsum("sv,sv->v", x, x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return mean / np.sqrt(np.maximum(ss - n * mean * mean, 0.0) / (n * (n - 1)))
+
+
+def _perm_batch(x: np.ndarray, flips: np.ndarray, t_obs: np.ndarray, alternative: str):
+    """Exceedance counts per voxel (int64) and the max statistic of each permutation in ``flips``."""
+    tp = _flip_t(x, flips)
+    if alternative == "less":
+        tp, ref = -tp, -t_obs
+    elif alternative == "two-sided":
+        tp, ref = np.abs(tp), np.abs(t_obs)
+    else:
+        ref = t_obs
+    tp = np.where(np.isfinite(tp), tp, -np.inf)
+    hits = np.count_nonzero(tp >= ref - 1e-12, axis=0).astype(np.int64)
+    return hits, tp.max(axis=1)
+
+
+def _sign_flips(n_perm: int, n_subjects: int, rng) -> np.ndarray:
+    return rng.choice(np.array([-1.0, 1.0]), size=(n_perm, n_subjects))
+
+
+def group_permutation_test(maps, mask, n_perm: int = 1000, alternative: str = "greater", seed=0,
+                           batch_size: int = 100, client=None, progress: bool = True) -> GroupPermutation:
+    """Sign-flip permutation test across subjects with max-statistic family-wise error correction.
+
+    Under the null hypothesis each subject's map is symmetric around 0, so flipping the sign of
+    whole subject maps gives maps as likely as the observed one (Nichols & Holmes 2002). For each of
+    ``n_perm`` random flips (the same flip at every voxel, which keeps the spatial correlation of the
+    maps) the one-sample t map is computed; a voxel's uncorrected p counts the flips whose t at that
+    voxel reaches the observed t, its FWE-corrected p those whose largest t *anywhere* does, so
+    ``p_fwe < alpha`` bounds the chance of any false positive in the map by ``alpha``. Here
+    ``p = (1 + count) / (1 + n_perm)`` (never 0).
+
+    Parameters
+    ----------
+    maps : array-like, shape (n_subjects, X, Y, Z), or a sequence of 3-D NIfTI images
+        One searchlight map per subject, in a common space.
+    mask : array-like of bool, shape (X, Y, Z), or 3-D NIfTI image
+        Voxels to test; all subjects must be finite there.
+    n_perm : int, default 1000
+        Random sign flips (drawn from ``seed`` up front, so the result does not depend on batching).
+    alternative : {"greater", "two-sided", "less"}
+    seed : int or numpy.random.Generator
+    batch_size : int, default 100
+        Flips per batch (per task on a cluster).
+    client : distributed.Client, optional
+        Run the batches as tasks on a Dask cluster; bit-for-bit the local result.
+    progress : bool
+        Progress bar over batches.
+
+    Returns
+    -------
+    GroupPermutation
+        ``(t, p, p_fwe, max_null)``; maps are arrays with NaN outside the mask, or NIfTI images
+        when the input held images.
+    """
+    check_choice(alternative, "alternative", ("greater", "two-sided", "less"))
+    n_perm = check_int(n_perm, "n_perm", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    rng = check_seed(seed)
+    x, m, affine = _group_stack(maps, mask)
+    flips = _sign_flips(n_perm, x.shape[0], rng)
+    t_obs = _flip_t(x, np.ones((1, x.shape[0])))[0]
+    batches = [flips[s:s + batch_size] for s in range(0, n_perm, batch_size)]
+    if client is not None:
+        from .distributed import permutation_batches
+
+        results = permutation_batches(client, x, batches, t_obs, alternative, progress=progress)
+    else:
+        results = [_perm_batch(x, b, t_obs, alternative)
+                   for b in progress_bar(batches, enabled=progress, desc="sign flips", unit="batch")]
+    hits = np.sum([h for h, _ in results], axis=0)
+    max_null = np.concatenate([mx for _, mx in results])
+    stat = {"less": -t_obs, "two-sided": np.abs(t_obs)}.get(alternative, t_obs)
+    exceed = np.searchsorted(np.sort(max_null), stat - 1e-12, side="left")
+    p = (1.0 + hits) / (1.0 + n_perm)
+    p_fwe = (1.0 + (n_perm - exceed)) / (1.0 + n_perm)
+    t_map, p_map, fwe_map = _to_maps((t_obs, p, p_fwe), m, affine)
+    return GroupPermutation(t_map, p_map, fwe_map, max_null)
+
+
+def group_ttest(maps, mask, alternative: str = "greater", n_perm: int = 0, seed=0,
+                progress: bool = True) -> GroupTTest:
+    """One-sample t-test across subjects at every mask voxel, optionally with sign-flip permutations.
+
+    Parameters
+    ----------
+    maps : array-like, shape (n_subjects, X, Y, Z), or a sequence of 3-D NIfTI images
+        One searchlight map per subject (e.g. Spearman correlations), in a common space.
+    mask : array-like of bool, shape (X, Y, Z), or 3-D NIfTI image
+        Voxels to test; all subjects must be finite there.
+    alternative : {"greater", "two-sided", "less"}
+        Alternative hypothesis for the mean across subjects (``"greater"``: the model explains the
+        region better than chance).
+    n_perm : int, default 0
+        0: parametric p from the t distribution (``scipy.stats.ttest_1samp``). Otherwise: the p of
+        each voxel's t among ``n_perm`` random sign flips of the subjects' maps,
+        ``p = (1 + #{t_perm >= t}) / (1 + n_perm)`` (the flips are the same at every voxel); see
+        :func:`group_permutation_test` for family-wise corrected p and for running on a cluster.
+    seed : int or numpy.random.Generator
+        Seed of the sign flips.
+    progress : bool
+        Progress bar over permutation batches.
+
+    Returns
+    -------
+    GroupTTest
+        ``(t, p)``: arrays ``(X, Y, Z)`` with NaN outside the mask, or NIfTI images if the input
+        held images. Threshold ``p`` with :func:`repalign.stats.fdr`.
+    """
+    from scipy.stats import ttest_1samp
+
+    check_choice(alternative, "alternative", ("greater", "two-sided", "less"))
+    n_perm = check_int(n_perm, "n_perm", minimum=0)
     if n_perm:
-        n = x.shape[0]
-        sd_scale = np.sqrt(n)
-        hits = np.zeros_like(t)
-
-        def tstat(y):
-            return y.mean(0) / (y.std(0, ddof=1) / sd_scale)
-
-        for _ in progress_bar(range(n_perm), enabled=progress, desc="sign flips"):
-            flips = rng.choice(np.array([-1.0, 1.0]), size=n)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                tp = tstat(x * flips[:, None])
-            if alternative == "greater":
-                hits += tp >= t - 1e-12
-            elif alternative == "less":
-                hits += tp <= t + 1e-12
-            else:
-                hits += np.abs(tp) >= np.abs(t) - 1e-12
-        p = (1.0 + hits) / (1.0 + n_perm)
-    t_map = np.full(m.shape, np.nan)
-    p_map = np.full(m.shape, np.nan)
-    t_map[m], p_map[m] = t, p
-    if affine is not None:
-        import nibabel as nib
-
-        return GroupTTest(nib.Nifti1Image(t_map.astype(np.float32), affine),
-                          nib.Nifti1Image(p_map.astype(np.float32), affine))
+        res = group_permutation_test(maps, mask, n_perm=n_perm, alternative=alternative, seed=seed,
+                                     progress=progress)
+        return GroupTTest(res.t, res.p)
+    check_seed(seed)
+    x, m, affine = _group_stack(maps, mask)
+    res = ttest_1samp(x, 0.0, axis=0, alternative=alternative)
+    t_map, p_map = _to_maps((np.asarray(res.statistic, dtype=np.float64),
+                             np.asarray(res.pvalue, dtype=np.float64)), m, affine)
     return GroupTTest(t_map, p_map)
 
 
