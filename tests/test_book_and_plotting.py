@@ -332,3 +332,25 @@ class TestLayerProfile:
         assert fig.data[1].error_y.array is None
         assert fig.layout.yaxis.title.text == "rho"
         assert "mpnet" in fig.data[0].hovertemplate
+
+
+def test_arrangement_replay_moves_points_and_thumbnails_per_trial():
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    images = [Image.new("RGB", (20, 20), tuple(int(v) for v in rng.integers(0, 255, 3))) for _ in range(6)]
+    labels = [f"scene {i}" for i in range(6)]
+    trials = [(np.arange(6), rng.uniform(-0.7, 0.7, (6, 2))), (np.array([1, 4, 5]), rng.uniform(-0.7, 0.7, (3, 2)))]
+    fig = P.arrangement_replay(trials, labels, title="replay", images=images)
+    steps = fig.layout.sliders[0].steps
+    assert len(steps) == 2 and all(s.method == "update" for s in steps)
+    assert len(fig.layout.images) == 6                       # trial 1 drawn as thumbnails
+    restyle, relayout = steps[1].args
+    assert restyle["hovertext"] == [["scene 1", "scene 4", "scene 5"]]
+    np.testing.assert_allclose(restyle["x"][0], trials[1][1][:, 0])
+    assert [(im["x"], im["y"]) for im in relayout["images"]] == [tuple(p) for p in trials[1][1]]
+    assert all(im["source"].startswith("data:image/jpeg;base64,") for im in relayout["images"])
+    # Without images: numbered points, no thumbnails.
+    plain = P.arrangement_replay(trials, labels, title="replay")
+    assert len(plain.layout.images) == 0 and plain.data[0].mode == "markers+text"
+    assert plain.layout.sliders[0].steps[1].args[1]["images"] == []

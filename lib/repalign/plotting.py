@@ -447,24 +447,37 @@ def arena_figure(positions, labels=None, title: str | None = None, size: int = 4
     return fig
 
 
-def arrangement_replay(trials, labels, title: str | None = None, size: int = 520):
-    """A recorded MA session as one figure with a slider over trials (works on a static page)."""
+def arrangement_replay(trials, labels, title: str | None = None, size: int = 520, images=None, thumb: float = 0.2):
+    """A recorded MA session as one figure with a slider over trials (works on a static page).
+
+    ``trials`` holds ``(item_indices, positions)`` pairs whose indices point into ``labels`` (and into
+    ``images`` when given: each item is then drawn as its thumbnail, ``thumb`` arena units wide).
+    Each slider step restyles the points and relayouts the thumbnails (plotly's ``update``).
+    """
     import plotly.graph_objects as go
 
-    frames = []
-    for t, (idx, pos) in enumerate(trials):
+    uri = {}
+    if images is not None:
+        used = sorted({int(i) for idx, _ in trials for i in np.asarray(idx)})
+        uri = {i: _thumbnail_uri(images[i], 64) for i in used}
+    states = []
+    for idx, pos in trials:
         idx, pos = np.asarray(idx), np.asarray(pos, dtype=float)
-        frames.append(go.Frame(name=str(t + 1), data=[go.Scatter(
-            x=pos[:, 0], y=pos[:, 1], mode="markers+text", text=[str(i) for i in idx], textposition="top center",
-            hovertext=[labels[i] for i in idx], hoverinfo="text", marker=dict(size=10, color=OKABE_ITO[0]))]))
-    fig = go.Figure(data=frames[0].data, frames=frames)
+        points = dict(x=[pos[:, 0].tolist()], y=[pos[:, 1].tolist()], text=[[str(i) for i in idx]],
+                      hovertext=[[labels[i] for i in idx]])
+        thumbs = [dict(source=uri[int(i)], x=x, y=y, xref="x", yref="y", sizex=thumb, sizey=thumb,
+                       xanchor="center", yanchor="middle", layer="above") for i, (x, y) in zip(idx, pos)] if uri else []
+        states.append((points, dict(images=thumbs)))
+    first = {k: v[0] for k, v in states[0][0].items()}
+    fig = go.Figure(go.Scatter(**first, mode="markers" if uri else "markers+text", textposition="top center",
+                               hoverinfo="text", marker=dict(size=28 if uri else 10, color=OKABE_ITO[0],
+                                                             opacity=0.25 if uri else 1)))
     fig.add_shape(type="circle", x0=-1, y0=-1, x1=1, y1=1, line=dict(color="#888"))
-    steps = [dict(method="animate", label=f.name, args=[[f.name], dict(mode="immediate", frame=dict(duration=0))])
-             for f in frames]
-    fig.update_layout(title=title, width=size, height=size + 60, showlegend=False,
+    steps = [dict(method="update", label=str(t + 1), args=list(state)) for t, state in enumerate(states)]
+    fig.update_layout(title=title, width=size, height=size + 60, showlegend=False, images=states[0][1]["images"],
                       sliders=[dict(steps=steps, currentvalue=dict(prefix="trial "), pad=dict(t=30))])
-    fig.update_xaxes(range=[-1.1, 1.1], visible=False)
-    fig.update_yaxes(range=[-1.1, 1.1], visible=False, scaleanchor="x")
+    fig.update_xaxes(range=[-1.15, 1.15], visible=False)
+    fig.update_yaxes(range=[-1.15, 1.15], visible=False, scaleanchor="x")
     return fig
 
 
