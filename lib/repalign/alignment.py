@@ -700,8 +700,7 @@ def instance_similarity(Xs, method: str = "pairwise", groups=None, dim=None, n_b
     spaces = _check_spaces(Xs)
     check_choice(method, "method", INSTANCE_METHODS)
     n_boot = check_int(n_boot, "n_boot", minimum=0)
-    if isinstance(confidence, bool) or not isinstance(confidence, (float, int)) or not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1); got {confidence!r}")
+    confidence = _check_confidence(confidence)
     k = len(spaces)
     if groups is not None:
         from ._validation import check_strings
@@ -738,8 +737,7 @@ def instance_similarity(Xs, method: str = "pairwise", groups=None, dim=None, n_b
             np.add.at(draws, (np.arange(n_boot)[:, None], pick), 1.0)
         boot = np.concatenate([_instance_scores(G, C, draws[b:b + 100], method, between)
                                for b in range(0, n_boot, 100)])
-        alpha = (1 - confidence) / 2
-        ci = np.nanquantile(boot, [alpha, 1 - alpha], axis=0).T
+        ci = np.column_stack(_percentile_ci(boot, confidence))
     return InstanceSimilarity(scores=scores, ci=ci, per_space=per_space, cosines=C, barycenter=B, maps=maps,
                               method=method, groups=groups)
 
