@@ -1,6 +1,6 @@
 # Shared Spaces — two commands do everything on a fresh machine:
 #   make book   set up, execute every chapter (full mode), build the website into _build/html
-#   make test   set up, run the whole test suite (unit, notebooks in FAST mode, site in Chromium)
+#   make test   set up, lint (ruff), run the whole test suite (unit, notebooks in FAST mode, site in Chromium)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export REPALIGN_CACHE ?= $(CURDIR)/.cache/repalign
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install test book check-site serve browser clean
+.PHONY: install lint format test book check-site serve browser clean
 
 $(STAMP): requirements.txt requirements-models.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,17 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium (needed by tests/test_site.py)"; fi; }
 
-test: install browser
+# The lint gate: ruff lint + format check of the whole tree (configured in pyproject.toml).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Apply ruff's safe fixes and the formatter.
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: install browser lint
 	$(PY) -m pytest
 
 book: install

@@ -11,12 +11,9 @@ small shared CPU, BLAS threads competing with other processes made timings errat
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from _timing import median_time
-
-
 
 
 def naive_cv_p_at_k(X, Y, folds, ks):
@@ -60,7 +57,7 @@ def main() -> None:
         cv_retrieval(X[:100], Y[:100], ks=(1,), seed=0)  # warm up imports
         t_ours = median_time(lambda: run(baselines=False))
         t_base = median_time(lambda: run())
-        t_csls = median_time(lambda: run(baselines=False, method="csls"))
+        t_csls = median_time(lambda: run(baselines=False, rule="csls"))
         ours = run(baselines=False)
         folds = [(np.flatnonzero(ours.fold != f), np.flatnonzero(ours.fold == f)) for f in range(5)]
         t_naive = median_time(lambda: naive_cv_p_at_k(X, Y, folds, ks), repeat=1)

@@ -3,7 +3,9 @@
 - ``repalign_cache``: the model/feature cache the slow tests share (``REPALIGN_CACHE``, else
   ``.cache/repalign`` in the checkout).
 - ``notebook_executions``: every chapter of ``_toc.yml`` executed with papermill (FAST=True),
-  keyed by toc path; each run knows its output, recorded numbers, error and duration.
+  keyed by toc path (in toc order); each run knows its output, recorded numbers, error and
+  duration. Chapters run side by side, one worker process each, as many workers as CPU cores;
+  ``REPALIGN_NOTEBOOK_WORKERS=N`` overrides that (``1``: one after another, in-process).
 - ``executed_notebooks``: the directory holding those executions at their toc paths, from which
   the site test builds the book. ``REPALIGN_EXECUTED_DIR`` points it at an existing directory
   instead (handy when iterating on the site alone).
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from notebook_runner import ROOT, execute, toc_notebooks
+from notebook_runner import ROOT, execute_all, toc_notebooks
 
 
 @pytest.fixture(scope="session")
@@ -29,12 +31,7 @@ def repalign_cache() -> Path:
 @pytest.fixture(scope="session")
 def notebook_executions(tmp_path_factory, repalign_cache) -> dict:
     out_root = tmp_path_factory.mktemp("executed")
-    runs = {}
-    for name in toc_notebooks():
-        runs[name] = execute(name, out_root, repalign_cache)
-        print(f"[notebooks] {name}: {runs[name].seconds:.0f} s, attempts={runs[name].attempts}, "
-              f"{'ok' if runs[name].error is None else 'FAILED'}")
-    return runs
+    return execute_all(toc_notebooks(), out_root, repalign_cache)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ Three steps, each usable on its own:
 
 1. ``build_site(executed_dir, out_dir)`` builds the Jupyter Book from notebooks that were already
    executed (by papermill, in fast mode) without executing anything again, with ``-W`` so any
-   Sphinx warning fails the build.
+   Sphinx warning fails the build. The Library pages (``book/api``) are generated from the
+   library's docstrings by ``book/_ext/api_reference.py``; ``check_library_pages`` checks them.
 2. ``serve(html_dir)`` serves the built site on 127.0.0.1 at a free port.
 3. ``check_site(base_url, html_dir, pages, ...)`` opens every page in Debian's Chromium through
    Playwright and returns the problems found per page (console errors, page errors, broken images,
@@ -170,6 +171,45 @@ def check_page_features(html_dir: Path, toc_path: Path = REPO_ROOT / "_toc.yml")
                   if p != glossary and "glossary.html#term-" in p.read_text(encoding="utf-8", errors="replace")]
         if not linked:
             problems.append("no page links to a glossary term")
+    return problems
+
+
+def check_library_pages(html_dir: Path, toc_path: Path = REPO_ROOT / "_toc.yml") -> list[str]:
+    """Static checks of the Library pages (``book/api/<subpackage>``, built from the docstrings).
+
+    - the toc has a Library page for every subpackage of ``repalign`` (and the ``distributed`` module);
+    - each page documents at least one function or class, and every name of its subpackage's
+      ``__all__`` has an entry (an element with id ``repalign.<subpackage>[.<nested>].<name>``);
+    - the chapters link to the Library pages.
+    """
+    import importlib
+    import pkgutil
+
+    import repalign
+
+    html_dir = Path(html_dir)
+    problems = []
+    pages = [d for d in toc_docnames(toc_path) if d.startswith("book/api/") and d != "book/api/index"]
+    expected = {f"book/api/{m.name}" for m in pkgutil.iter_modules(repalign.__path__) if not m.name.startswith("_")}
+    if missing := sorted(expected - set(pages)):
+        problems.append(f"no Library page in the toc for: {missing}")
+    for docname in pages:
+        page = html_dir / f"{docname}.html"
+        if not page.is_file():
+            problems.append(f"{docname}: not built")
+            continue
+        text = page.read_text(encoding="utf-8", errors="replace")
+        if not re.search(r'<dl class="py (function|class)">', text):
+            problems.append(f"{docname}: documents no function or class")
+        module = importlib.import_module("repalign." + docname.rsplit("/", 1)[-1])
+        ids = set(re.findall(r'\bid="(repalign\.[^"]+)"', text))
+        undocumented = [name for name in getattr(module, "__all__", [])
+                        if not any(i.startswith(module.__name__ + ".") and i.endswith("." + name) for i in ids)]
+        if undocumented:
+            problems.append(f"{docname}: no entry for {undocumented}")
+    chapters = sorted(html_dir.glob("notebooks/*.html"))
+    if chapters and not any("../book/api/" in p.read_text(encoding="utf-8", errors="replace") for p in chapters):
+        problems.append("no chapter links to a Library page")
     return problems
 
 

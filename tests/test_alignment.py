@@ -8,13 +8,14 @@ from scipy.linalg import orthogonal_procrustes
 from scipy.stats import ortho_group
 
 from repalign import alignment as A
+from repalign.core import Interval
 
 
 def _planted(n=300, dx=20, dy=20, noise=0.1, seed=0):
     """Y = X @ R_true + noise, with R_true a random (semi-)orthogonal map."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, dx))
-    R = A.random_orthogonal(dx, dy, seed + 1)
+    R = A.random_orthogonal(dx, dy, seed=seed + 1)
     return X, X @ R + noise * rng.normal(size=(n, dy)), R
 
 
@@ -76,6 +77,58 @@ class TestProcrustes:
         assert np.linalg.matrix_rank(R) == 9
 
 
+class TestProcrustesEstimator:
+    @pytest.mark.parametrize("kw", [{}, {"scale": True}, {"dim_match": "pad"}, {"center": False}])
+    @pytest.mark.parametrize("dx,dy", [(8, 8), (12, 7), (7, 12)])
+    def test_fit_returns_self_and_matches_functional_form(self, kw, dx, dy):
+        rng = np.random.default_rng(20)
+        X, Y = rng.normal(size=(60, dx)) + 1, rng.normal(size=(60, dy)) - 2
+        est = A.Procrustes(**kw)
+        assert est.fit(X[:40], Y[:40]) is est
+        R = A.procrustes(X[:40], Y[:40], **kw)
+        np.testing.assert_array_equal(est.map_, R)  # the thin wrapper: bit-identical
+        mx = X[:40].mean(0) if kw.get("center", True) else 0.0
+        np.testing.assert_array_equal(est.transform(X[40:]), (X[40:] - mx) @ R)  # new rows, training mean
+        np.testing.assert_array_equal(est.fit_transform(X[:40], Y[:40]), (X[:40] - mx) @ R)
+
+    def test_learned_attributes(self):
+        rng = np.random.default_rng(21)
+        X, Y = rng.normal(size=(50, 30)), rng.normal(size=(50, 10))
+        est = A.Procrustes(scale=True).fit(X, Y)
+        np.testing.assert_array_equal(est.mean_x_, X.mean(0))
+        np.testing.assert_array_equal(est.mean_y_, Y.mean(0))
+        assert est.rotation_.shape == (30, 10) and est.n_components_ == 10 and est.n_features_in_ == 30
+        np.testing.assert_allclose(est.rotation_.T @ est.rotation_, np.eye(10), atol=1e-10)
+        assert est.scale_ > 0 and est.components_x_.shape == (30, 10) and est.components_y_.shape == (10, 10)
+        np.testing.assert_array_equal(est.map_, est.rotation_ * est.scale_)
+        pad = A.Procrustes(dim_match="pad").fit(X, Y)
+        assert pad.components_x_ is None and pad.scale_ == 1.0
+
+    def test_get_params_round_trip(self):
+        from sklearn.base import clone
+
+        est = A.Procrustes(scale=True, dim_match="pad")
+        assert est.get_params() == {"center": True, "scale": True, "dim_match": "pad"}
+        assert est.set_params(center=False) is est and est.center is False
+        assert clone(est).get_params() == est.get_params()
+        with pytest.raises(TypeError):
+            A.Procrustes(True)  # keyword-only
+
+    def test_errors(self):
+        from sklearn.exceptions import NotFittedError
+
+        rng = np.random.default_rng(22)
+        X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 3))
+        with pytest.raises(NotFittedError, match="not fitted"):
+            A.Procrustes().transform(X)
+        with pytest.raises(ValueError, match="same number of rows"):
+            A.Procrustes().fit(X, Y[:10])
+        with pytest.raises(ValueError, match="X has 3 columns but the map was fitted on 4"):
+            A.Procrustes().fit(X, Y).transform(Y)
+        with pytest.raises(ValueError, match="dim_match must be one of"):
+            A.Procrustes(dim_match="crop").fit(X, Y)
+
+
 # --------------------------------------------------------------------------------------------
 # retrieval
 def _csls_brute(Q, C, k):
@@ -99,7 +152,7 @@ class TestRetrieve:
         rng = np.random.default_rng(6)
         Q, C = rng.normal(size=(7, 5)), rng.normal(size=(8, 5))
         expected = np.argsort(-_csls_brute(Q, C, min(k, 7)), axis=1, kind="stable")
-        np.testing.assert_array_equal(A.retrieve(Q, C, 8, method="csls", csls_k=k), expected)
+        np.testing.assert_array_equal(A.retrieve(Q, C, 8, rule="csls", csls_k=k), expected)
 
     def test_csls_demotes_a_hub(self):
         rng = np.random.default_rng(7)
@@ -107,8 +160,8 @@ class TestRetrieve:
         hub = C.mean(0) + 0.01 * rng.normal(size=6)
         C = np.vstack([C, 5 * hub])  # a candidate close to everything
         Q = C[:20] + 0.5 * rng.normal(size=(20, 6))
-        hub_nn = np.mean(A.retrieve(Q, C, 1, "nn")[:, 0] == 20)
-        hub_csls = np.mean(A.retrieve(Q, C, 1, "csls")[:, 0] == 20)
+        hub_nn = np.mean(A.retrieve(Q, C, 1, rule="nn")[:, 0] == 20)
+        hub_csls = np.mean(A.retrieve(Q, C, 1, rule="csls")[:, 0] == 20)
         assert hub_csls <= hub_nn
 
     def test_hit_ranks_and_precision(self):
@@ -138,16 +191,17 @@ class TestCVRetrieval:
         for name in ("shuffled", "random_orthogonal"):
             assert res.baselines[name][10] < 0.35, name
         assert res.per_fold[1].shape == (5,)
-        assert res.ci[1][0] <= res.precision[1] <= res.ci[1][1]
+        assert res.ci[1].low <= res.precision[1] <= res.ci[1].high
+        assert isinstance(res.ci[1], Interval) and res.ci[1].level == 0.95
 
     @pytest.mark.parametrize("dim_match", ["pca", "pad"])
-    @pytest.mark.parametrize("method", ["nn", "csls"])
-    def test_planted_truth_different_widths(self, dim_match, method):
+    @pytest.mark.parametrize("rule", ["nn", "csls"])
+    def test_planted_truth_different_widths(self, dim_match, rule):
         rng = np.random.default_rng(8)
         Z = rng.normal(size=(400, 16))  # shared latent, embedded in spaces of 40 and 24 dims
-        X = Z @ A.random_orthogonal(16, 40, 1) + 0.05 * rng.normal(size=(400, 40))
-        Y = Z @ A.random_orthogonal(16, 24, 2) + 0.05 * rng.normal(size=(400, 24))
-        res = A.cv_retrieval(X, Y, ks=(1, 10), method=method, dim_match=dim_match)
+        X = Z @ A.random_orthogonal(16, 40, seed=1) + 0.05 * rng.normal(size=(400, 40))
+        Y = Z @ A.random_orthogonal(16, 24, seed=2) + 0.05 * rng.normal(size=(400, 24))
+        res = A.cv_retrieval(X, Y, ks=(1, 10), rule=rule, dim_match=dim_match)
         assert res.precision[1] > 0.9
 
     def test_shuffled_pairs_are_at_chance(self):
@@ -290,10 +344,10 @@ class TestBadInputs:
             A.cv_retrieval(self.X, self.X, ks=(1.5,))
 
     def test_choices(self):
-        with pytest.raises(ValueError, match="method must be one of"):
-            A.cv_retrieval(self.X, self.X, method="cosine")
-        with pytest.raises(ValueError, match="method must be one of"):
-            A.retrieve(self.X, self.X, 1, method="knn")
+        with pytest.raises(ValueError, match="rule must be one of"):
+            A.cv_retrieval(self.X, self.X, rule="cosine")
+        with pytest.raises(ValueError, match="rule must be one of"):
+            A.retrieve(self.X, self.X, 1, rule="knn")
         with pytest.raises(ValueError, match="dim_match must be one of"):
             A.procrustes(self.X, self.X, dim_match="crop")
         with pytest.raises(ValueError, match="candidates must be one of"):
@@ -313,4 +367,4 @@ class TestBadInputs:
         with pytest.raises(TypeError, match="seed must be an int"):
             A.cv_retrieval(self.X, self.X, seed=None)
         with pytest.raises(ValueError, match="csls_k must be >= 1"):
-            A.retrieve(self.X, self.X, 1, method="csls", csls_k=0)
+            A.retrieve(self.X, self.X, 1, rule="csls", csls_k=0)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from repalign import arena
 from repalign.arrangement import ArrangementSession, arrange_subset
 from repalign.rdm import compare_rdms, compute_rdm
+from repalign.widgets import arena
 
 
 def _images(n):
@@ -27,7 +27,7 @@ def test_front_end_is_shipped_as_package_data():
 def test_widget_drives_a_session_to_an_rdm():
     n = 8
     x = np.random.default_rng(0).normal(size=(n, 3))
-    truth = compute_rdm(x, "euclidean")
+    truth = compute_rdm(x, metric="euclidean")
     done = []
     w = arena.ArenaWidget(ArrangementSession(n, max_trials=4, seed=1), _images(n), [f"scene {i}" for i in range(n)],
                           on_done=done.append)
@@ -60,7 +60,7 @@ def test_submitted_positions_are_what_the_reader_left():
 
 def test_play_arrangement_shows_result_at_the_end():
     n = 6
-    box = arena.play_arrangement(_images(n), [str(i) for i in range(n)], {"m": compute_rdm(np.arange(2 * n).reshape(n, 2) ** 2.0, "euclidean")},
+    box = arena.play_arrangement(_images(n), [str(i) for i in range(n)], {"m": compute_rdm(np.arange(2 * n).reshape(n, 2) ** 2.0, metric="euclidean")},
                                  max_trials=1)
     w = box.children[0]
     w.positions = (0.5 * np.column_stack([np.cos(np.arange(n)), np.sin(np.arange(n))])).tolist()

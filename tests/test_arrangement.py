@@ -3,6 +3,7 @@ the task session, Meadows import, bad inputs."""
 
 from __future__ import annotations
 
+import importlib
 import time
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from scipy.spatial.distance import squareform
 
 from repalign import arrangement as A
+
+IM = importlib.import_module("repalign.arrangement.inverse_mds")  # the module (the package attribute is the function)
 from repalign.rdm import compare_rdms, compute_rdm
 
 FIXTURE = Path(__file__).parent / "fixtures" / "Meadows_demo_v_v1_cuddly-bunny_tree.json"
@@ -29,27 +32,27 @@ def _true_trials(x, subsets):
     return out
 
 
-@pytest.mark.parametrize("method", A.ESTIMATORS)
-def test_planted_2d_truth_recovered_exactly(method):
+@pytest.mark.parametrize("estimator", A.ESTIMATORS)
+def test_planted_2d_truth_recovered_exactly(estimator):
     x = _space(20)
     rng = np.random.default_rng(1)
     trials = _true_trials(x, [np.arange(20)] + [np.sort(rng.choice(20, 6, replace=False)) for _ in range(8)])
-    est = A.inverse_mds(trials, 20, method=method)
+    est = A.inverse_mds(trials, 20, estimator=estimator)
     assert est.shape == (20, 20) and np.allclose(est, est.T) and np.all(np.diag(est) == 0)
-    assert compare_rdms(est, compute_rdm(x, "euclidean"), method="pearson") > 0.9999
+    assert compare_rdms(est, compute_rdm(x, metric="euclidean"), method="pearson") > 0.9999
 
 
 def test_simulated_participant_recovers_2d_and_high_d_spaces():
     x2 = _space(40, 2)
     trials = A.simulate_participant(x2, n_trials=15, noise=0.0, metric="euclidean", seed=0)
-    assert compare_rdms(A.inverse_mds(trials, 40), compute_rdm(x2, "euclidean")) > 0.99
+    assert compare_rdms(A.inverse_mds(trials, 40), compute_rdm(x2, metric="euclidean")) > 0.99
     # high-D: the 2-D layouts distort, but more trials recover more
     x8 = _space(40, 8, seed=2)
-    truth = compute_rdm(x8, "euclidean")
-    few, many = (A.simulate_recovery(x8, n, noise=0.03, metric="euclidean", seed=3, subset_sizes=None)
+    truth = compute_rdm(x8, metric="euclidean")
+    few, many = (A.simulate_recovery(x8, n_trials=n, noise=0.03, metric="euclidean", seed=3, subset_sizes=None)
                  for n in (1, 25))
-    assert many["average"] > few["average"] + 0.05
-    assert many["iterative"] >= many["average"]
+    assert many.scores["average"] > few.scores["average"] + 0.05
+    assert many.scores["iterative"] >= many.scores["average"]
     assert truth.shape == (40, 40)
 
 
@@ -70,8 +73,10 @@ def test_evidence_is_sum_of_squared_screen_distances():
     assert ev[1, 2] == pytest.approx(0.25 + 0.25)    # shown twice, 0.5 diameters each time
     assert ev[0, 3] == 0 and ev[4].sum() == 0        # never shown together
     assert np.allclose(ev, ev.T)
-    _, ev2 = A.inverse_mds(trials, 4, return_evidence=True)
-    assert np.allclose(ev2, A.evidence_matrix(trials, 4))
+    # the estimate is NaN exactly where there is no evidence (inverse_mds no longer returns the evidence)
+    with pytest.warns(RuntimeWarning, match="never shown together"):
+        est = A.inverse_mds(trials, 4)
+    assert np.array_equal(np.isnan(est), (A.evidence_matrix(trials, 4) == 0) & ~np.eye(4, dtype=bool))
 
 
 def test_lift_the_weakest_starts_from_weakest_pair_and_stops():
@@ -97,8 +102,8 @@ def test_iterative_beats_average_on_high_dimensional_truths():
     gains = []
     for seed in range(3):
         x = _space(40, 30, seed=seed)
-        r = A.simulate_recovery(x, 10, noise=0.05, metric="euclidean", seed=seed)
-        gains.append(r["iterative"] - r["average"])
+        r = A.simulate_recovery(x, n_trials=10, noise=0.05, metric="euclidean", seed=seed)
+        gains.append(r.scores["iterative"] - r.scores["average"])
     assert min(gains) > 0, gains
 
 
@@ -108,9 +113,9 @@ def test_iterative_with_least_squares_scaling_would_be_biased():
     x = _space(12, 2, seed=1)
     clean = _true_trials(x, [np.arange(12)])[0]
     noisy = (clean[0], clean[1] + np.random.default_rng(0).normal(scale=0.8, size=clean[1].shape))
-    st = A._stack([clean, noisy], 12)
-    est = A._rms_normalise(A._average(st))
-    scaled = A._trial_scaled(st, est)
+    st = IM._stack([clean, noisy], 12)
+    est = IM._rms_normalise(IM._average(st))
+    scaled = IM._trial_scaled(st, est)
     half = st.trial_of == 1
     e = est[st.pair[half]]
     ls = (st.dist[half] @ e) / (st.dist[half] @ st.dist[half]) * st.dist[half]
@@ -120,11 +125,12 @@ def test_iterative_with_least_squares_scaling_would_be_biased():
 
 def test_lift_the_weakest_beats_random_subsets_at_equal_budget():
     x = _space(40, 6, seed=5)
-    lift = [A.simulate_recovery(x, 12, methods=("average",), noise=0.05, metric="euclidean", seed=s) for s in range(3)]
-    rand = [A.simulate_recovery(x, 12, methods=("average",), design="random", subset_sizes=r["sizes"][1:],
+    lift = [A.simulate_recovery(x, n_trials=12, estimators=("average",), noise=0.05, metric="euclidean", seed=s)
+            for s in range(3)]
+    rand = [A.simulate_recovery(x, n_trials=12, estimators=("average",), design="random", subset_sizes=r.sizes[1:],
                                 noise=0.05, metric="euclidean", seed=s) for s, r in enumerate(lift)]
-    assert [r["sizes"] for r in rand] == [r["sizes"] for r in lift]  # same budget
-    assert np.mean([r["average"] for r in lift]) >= np.mean([r["average"] for r in rand]) - 0.01
+    assert [r.sizes for r in rand] == [r.sizes for r in lift]  # same budget
+    assert np.mean([r.scores["average"] for r in lift]) >= np.mean([r.scores["average"] for r in rand]) - 0.01
 
 
 def test_average_agrees_with_rsatoolbox_rescale():
@@ -141,22 +147,22 @@ def test_average_agrees_with_rsatoolbox_rescale():
         partial[t] = squareform(m, checks=False)
     scaled = rescale(RDMs(partial), method="evidence")
     theirs = scaled.mean(weights="rescalingWeights").get_vectors()[0]
-    ours = squareform(A.inverse_mds(trials, n, method="average"), checks=False)
+    ours = squareform(A.inverse_mds(trials, n, estimator="average"), checks=False)
     assert np.corrcoef(ours, theirs)[0, 1] > 0.9999
 
 
-@pytest.mark.parametrize("method", A.ESTIMATORS)
-def test_unestimable_pairs_are_nan_with_warning(method):
+@pytest.mark.parametrize("estimator", A.ESTIMATORS)
+def test_unestimable_pairs_are_nan_with_warning(estimator):
     trials = [(np.array([0, 1, 2]), np.array([[0.0, 0], [1, 0], [0, 1]])),
               (np.array([2, 3, 4]), np.array([[0.0, 0], [1, 0], [0, 1]]))]
     with pytest.warns(RuntimeWarning, match="never shown together"):
-        est = A.inverse_mds(trials, 5, method=method)
+        est = A.inverse_mds(trials, 5, estimator=estimator)
     assert np.isnan(est[0, 3]) and np.isnan(est[3, 0]) and np.isfinite(est[0, 1]) and est[0, 0] == 0
 
 
 def test_session_driven_programmatically():
     x = _space(12, 3, seed=7)
-    truth = compute_rdm(x, "euclidean")
+    truth = compute_rdm(x, metric="euclidean")
     s = A.ArrangementSession(12, max_trials=6, seed=0)
     assert np.array_equal(s.current_items, np.arange(12)) and s.start_positions().shape == (12, 2)
     while not s.done:
@@ -239,12 +245,12 @@ def test_bad_trials(trials, err, match):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="method must be one of"):
-        A.inverse_mds([GOOD], 5, method="mean")
+    with pytest.raises(ValueError, match="estimator must be one of"):
+        A.inverse_mds([GOOD], 5, estimator="mean")
     with pytest.raises(TypeError, match="n_items must be an integer"):
         A.inverse_mds([GOOD], 5.0)
-    with pytest.raises(ValueError, match="n_dims must be"):
-        A.inverse_mds([GOOD], 5, method="iterative", n_dims=0)
+    with pytest.raises(ValueError, match="n_components must be"):
+        A.inverse_mds([GOOD], 5, estimator="iterative", n_components=0)
     with pytest.raises(ValueError, match="evidence must be a square"):
         A.lift_the_weakest(np.zeros((4, 5)))
     with pytest.raises(ValueError, match="evidence must be non-negative"):
@@ -265,5 +271,5 @@ def test_iterative_is_fast_on_100_items_60_trials():
     trials += [(np.sort(rng.choice(100, k, replace=False)), rng.uniform(-0.7, 0.7, (k, 2)))
                for k in rng.integers(5, 30, 59)]
     t0 = time.perf_counter()
-    A.inverse_mds(trials, 100, method="iterative")
+    A.inverse_mds(trials, 100, estimator="iterative")
     assert time.perf_counter() - t0 < 5.0

@@ -77,6 +77,35 @@ def test_init_seeded_and_global_state_untouched():
     assert not torch.equal(a.bottom_up[0].weight, c.bottom_up[0].weight)
 
 
+def test_bltnet_is_a_module_class():
+    net = _tiny()
+    assert isinstance(net, blt.BLTNet) and isinstance(net, torch.nn.Module)
+    assert net.config == dict(n_layers=2, channels=[4, 8], timesteps=2, input_size=16, readout="category",
+                              out_features=80, seed=0)
+    rebuilt = blt.BLTNet(**net.config)
+    assert all(torch.equal(p, q) for p, q in zip(net.parameters(), rebuilt.parameters()))
+    with pytest.raises(TypeError):
+        blt.BLTNet(2, (4, 8))  # keyword-only
+
+
+def test_seed_accepts_a_generator():
+    a = _tiny(seed=np.random.default_rng(7))
+    b = _tiny(seed=np.random.default_rng(7))
+    assert a.config["seed"] == b.config["seed"] == int(np.random.default_rng(7).integers(0, 2**63 - 1))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    ref = _tiny(seed=a.config["seed"])  # a Generator is one draw of an int seed
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), ref.parameters()))
+    with pytest.raises(ValueError, match="seed"):
+        _tiny(seed=-1)
+    with pytest.raises(TypeError, match="Generator"):
+        _tiny(seed=1.5)
+    ds = _dataset()
+    ha = blt.train(_tiny(), ds, epochs=1, batch_size=4, seed=np.random.default_rng(3), progress=False)
+    hb = blt.train(_tiny(), ds, epochs=1, batch_size=4, seed=int(np.random.default_rng(3).integers(0, 2**63 - 1)),
+                   progress=False)
+    assert ha["step_loss"] == hb["step_loss"]
+
+
 def test_input_errors():
     net = _tiny()
     with pytest.raises(ValueError, match="16x16"):
@@ -141,6 +170,24 @@ def test_from_coco_folder(tmp_path):
         blt.SceneDataset.from_coco(tmp_path, split="train2017")
 
 
+def test_from_coco_and_coco_image_list_share_one_reader(tmp_path):
+    from repalign.stimuli import coco_image_list, read_coco
+
+    _write_coco(tmp_path)
+    scenes = read_coco(tmp_path)
+    listed = coco_image_list(tmp_path / "val2017", tmp_path / "annotations" / "captions_val2017.json")
+    assert scenes.split == "val2017" and len(scenes) == len(listed) == 3
+    np.testing.assert_array_equal(scenes.ids, listed.ids)
+    assert [str(f) for f in scenes.files] == listed.files
+    ids, files = listed  # unpacks like the old tuple
+    assert list(ids) == [1, 2, 3]
+    (tmp_path / "val2017" / "000000000002.jpg").unlink()
+    with pytest.raises(FileNotFoundError, match="missing"):
+        blt.SceneDataset.from_coco(tmp_path)
+    with pytest.raises(FileNotFoundError, match="missing"):
+        coco_image_list(tmp_path / "val2017", tmp_path / "annotations" / "captions_val2017.json")
+
+
 def test_from_coco_image_without_captions(tmp_path):
     _write_coco(tmp_path, with_caption_for_all=False)
     with pytest.raises(ValueError, match=r"image id 2\) has no captions"):
@@ -175,9 +222,9 @@ def test_embedding_dimension_mismatch():
 
 def test_objective_loss_values():
     out = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
-    assert float(blt.objective_loss(out, torch.tensor([[1.0, 0.0], [0.0, 1.0]]), "embedding")) == pytest.approx(0)
-    assert float(blt.objective_loss(out, torch.tensor([[0.0, 1.0], [1.0, 0.0]]), "embedding")) == pytest.approx(1)
-    bce = float(blt.objective_loss(torch.zeros(2, 3), torch.ones(2, 3), "category"))
+    assert float(blt.objective_loss(out, torch.tensor([[1.0, 0.0], [0.0, 1.0]]), objective="embedding")) == pytest.approx(0)
+    assert float(blt.objective_loss(out, torch.tensor([[0.0, 1.0], [1.0, 0.0]]), objective="embedding")) == pytest.approx(1)
+    bce = float(blt.objective_loss(torch.zeros(2, 3), torch.ones(2, 3), objective="category"))
     assert bce == pytest.approx(np.log(2))
 
 
@@ -213,7 +260,7 @@ def test_activations_and_validation_loss():
     ds = _dataset()
     net = _tiny()
     h = blt.train(net, ds, epochs=1, batch_size=8, val_dataset=ds, progress=False)
-    assert h["val_loss"][0] == pytest.approx(blt.evaluate(net, ds, ds.category_targets(), "category"), rel=1e-5)
+    assert h["val_loss"][0] == pytest.approx(blt.evaluate(net, ds, ds.category_targets(), objective="category"), rel=1e-5)
     acts = blt.blt_activations(net, _images(3), layers=[-1], timesteps=[0, 1])
     assert acts[(1, 1)].shape == (3, 8 * 4 * 4) and acts[("readout", 0)].shape == (3, 80)
 
@@ -226,14 +273,17 @@ def test_head_learns_and_exposes_layers():
     w = rng.normal(size=(20, 6))
     y = x @ w
     y /= np.linalg.norm(y, axis=1, keepdims=True)
-    head, curve = blt.train_head(x, y, "embedding", hidden=32, epochs=60, lr=1e-2, seed=1)
+    head, curve = blt.train_head(x, y, objective="embedding", hidden=32, epochs=60, lr=1e-2, seed=1)
     assert curve[-1] < 0.25 * curve[0]
+    fit = blt.train_head(x, y, objective="embedding", hidden=32, epochs=2, lr=1e-2, seed=np.random.default_rng(1))
+    assert isinstance(fit, blt.HeadFit) and len(fit.curve) == 2
+    assert blt.head_features(fit, x).shape == (120, 32)
     assert blt.head_features(head, x).shape == (120, 32)
     assert blt.head_features(head, x, layer="output").shape == (120, 6)
-    head2, curve2 = blt.train_head(x, y, "embedding", hidden=32, epochs=60, lr=1e-2, seed=1)
+    head2, curve2 = blt.train_head(x, y, objective="embedding", hidden=32, epochs=60, lr=1e-2, seed=1)
     assert curve == curve2
     with pytest.raises(ValueError, match="different numbers of rows"):
-        blt.train_head(x, y[:5], "embedding")
+        blt.train_head(x, y[:5], objective="embedding")
     with pytest.raises(ValueError, match="columns"):
         blt.head_features(head, x[:, :5])
 
@@ -262,20 +312,23 @@ def test_shipped_weights_and_features(tmp_path, monkeypatch):
     net = blt.load_pretrained_blt("embedding")
     cfg = meta["config"]
     assert net.config == cfg
+    assert isinstance(net, blt.BLTNet) and isinstance(blt.load_pretrained_blt("untrained", seed=2), blt.BLTNet)
+    with pytest.raises(ValueError, match="seed must be 0"):
+        blt.load_pretrained_blt("category", seed=np.random.default_rng(0))
     imgs = _images(3, size=40)
-    f = blt.blt_features(imgs, "embedding", layer=-1, timestep=-1)
+    f = blt.blt_features(imgs, objective="embedding", layer=-1, timestep=-1)
     side = cfg["input_size"] // 2 ** cfg["n_layers"]
     assert f.shape == (3, cfg["channels"][-1] * side * side) and f.dtype == np.float32
-    np.testing.assert_array_equal(f, blt.blt_features(imgs, "embedding", layer=-1, timestep=-1))  # cached
-    assert blt.blt_features(imgs, "category", layer="readout").shape == (3, 80)
-    u0, u1 = (blt.blt_features(imgs, "untrained", layer=0, seed=s) for s in (0, 1))
+    np.testing.assert_array_equal(f, blt.blt_features(imgs, objective="embedding", layer=-1, timestep=-1))  # cached
+    assert blt.blt_features(imgs, objective="category", layer="readout").shape == (3, 80)
+    u0, u1 = (blt.blt_features(imgs, objective="untrained", layer=0, seed=s) for s in (0, 1))
     assert u0.shape == (3, cfg["channels"][0] * (cfg["input_size"] // 2) ** 2) and not np.allclose(u0, u1)
     with pytest.raises(ValueError, match="seed must be 0"):
-        blt.blt_features(imgs, "embedding", seed=1)
+        blt.blt_features(imgs, objective="embedding", seed=1)
     with pytest.raises(ValueError, match="layer"):
-        blt.blt_features(imgs, "embedding", layer=cfg["n_layers"])
+        blt.blt_features(imgs, objective="embedding", layer=cfg["n_layers"])
     with pytest.raises(TypeError, match="sequence of PIL"):
-        blt.blt_features(imgs[0], "embedding")
+        blt.blt_features(imgs[0], objective="embedding")
 
 
 # ------------------------------------------------------------------ annotation RDMs

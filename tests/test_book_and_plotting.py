@@ -12,7 +12,8 @@ from scipy.spatial.distance import squareform
 
 from repalign import plotting as P
 from repalign.book import read_records, record
-from repalign.stats import BootstrapResult
+from repalign.core import Interval
+from repalign.inference import BootstrapResult
 
 # --------------------------------------------------------------------------------------------
 # book.record
@@ -265,7 +266,7 @@ class TestMdsScatter:
 class TestBootstrapHistogram:
     def test_vlines_and_title(self):
         dist = np.random.default_rng(0).normal(0.4, 0.05, 200)
-        r = BootstrapResult(0.41, 0.31, 0.5, 0.05, dist, 0.9)
+        r = BootstrapResult(0.41, Interval(0.31, 0.5, 0.9), 0.05, dist, "bc")
         fig = P.bootstrap_histogram(r, xlabel="Spearman")
         assert len(fig.data) == 1 and fig.data[0].type == "histogram"
         np.testing.assert_array_equal(fig.data[0].x, dist)
@@ -278,15 +279,15 @@ class TestBootstrapHistogram:
         assert fig.layout.xaxis.title.text == "Spearman"
 
     def test_from_a_real_bootstrap(self):
-        from repalign.stats import bootstrap_rdm_correlation
+        from repalign.inference import bootstrap_rdm_correlation
 
         rng = np.random.default_rng(0)
         a = squareform(np.abs(rng.normal(size=105)))
         r = bootstrap_rdm_correlation(a, a + squareform(np.abs(rng.normal(size=105))), n_boot=50, seed=0)
         fig = P.bootstrap_histogram(r, title="custom")
-        assert [s.x0 for s in fig.layout.shapes] == [r.estimate, r.ci_low, r.ci_high]
+        assert [s.x0 for s in fig.layout.shapes] == [r.estimate, r.ci.low, r.ci.high]
         assert fig.layout.title.text == "custom"
-        assert r.ci_low > 0  # b = a + noise: a real relation
+        assert r.ci.low > 0  # b = a + noise: a real relation
 
 
 class TestSceneGrid:

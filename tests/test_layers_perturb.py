@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from repalign import alignment as A
-from repalign import perturb as P
 from repalign.rdm import compare_rdms, compute_rdm
+from repalign.stimuli import perturb as P
 
 
 def _planted_layers(n=120, seed=0):
@@ -29,39 +29,39 @@ class TestScores:
         rng = np.random.default_rng(1)
         X, Y = rng.normal(size=(30, 6)), rng.normal(size=(30, 9))
         Y[:, :3] += X[:, :3]
-        expected = compare_rdms(compute_rdm(X), compute_rdm(Y), "spearman")
-        assert A.alignment_score(X, Y, "rsa") == pytest.approx(expected, abs=1e-12)
+        expected = compare_rdms(compute_rdm(X), compute_rdm(Y), method="spearman")
+        assert A.alignment_score(X, Y, measure="rsa") == pytest.approx(expected, abs=1e-12)
 
     def test_cka_and_mutual_knn_match_module_functions(self):
         rng = np.random.default_rng(2)
         X = rng.normal(size=(60, 12))
         Y = X @ rng.normal(size=(12, 7)) + rng.normal(size=(60, 7))
-        assert A.alignment_score(X, Y, "cka") == pytest.approx(A.linear_cka(X, Y), abs=1e-12)
-        assert A.alignment_score(X, Y, "mutual_knn", k=5) == pytest.approx(A.mutual_knn(X, Y, k=5), abs=1e-12)
+        assert A.alignment_score(X, Y, measure="cka") == pytest.approx(A.linear_cka(X, Y), abs=1e-12)
+        assert A.alignment_score(X, Y, measure="mutual_knn", k=5) == pytest.approx(A.mutual_knn(X, Y, k=5), abs=1e-12)
 
     def test_bootstrap_copies_never_neighbours_and_ci_brackets(self):
         rng = np.random.default_rng(3)
         X = rng.normal(size=(80, 10))
         Y = X + 0.5 * rng.normal(size=(80, 10))
-        for metric in A.LAYER_METRICS:
-            b = A.bootstrap_alignment(X, Y, metric, n_boot=60, seed=0, k=5)
-            assert b.ci_low < b.estimate < b.ci_high, metric
+        for measure in A.MEASURES:
+            b = A.bootstrap_alignment(X, Y, measure=measure, n_boot=60, seed=0, k=5)
+            assert b.ci.low < b.estimate < b.ci.high, measure
         # mutual k-NN of unrelated spaces stays near chance under resampling (copies excluded)
         Z = rng.normal(size=(80, 10))
-        b = A.bootstrap_alignment(X, Z, "mutual_knn", n_boot=40, seed=0, k=5)
+        b = A.bootstrap_alignment(X, Z, measure="mutual_knn", n_boot=40, seed=0, k=5)
         assert b.distribution.mean() < 0.15
 
     def test_same_seed_gives_paired_resamples(self):
         rng = np.random.default_rng(4)
         X, Y = rng.normal(size=(40, 5)), rng.normal(size=(40, 5))
-        a = A.bootstrap_alignment(X, Y, "cka", n_boot=20, seed=7)
-        b = A.bootstrap_alignment(X, X + Y, "cka", n_boot=20, seed=7)
-        again = A.bootstrap_alignment(X, Y, "cka", n_boot=20, seed=7)
+        a = A.bootstrap_alignment(X, Y, measure="cka", n_boot=20, seed=7)
+        b = A.bootstrap_alignment(X, X + Y, measure="cka", n_boot=20, seed=7)
+        again = A.bootstrap_alignment(X, Y, measure="cka", n_boot=20, seed=7)
         np.testing.assert_array_equal(a.distribution, again.distribution)
         assert not np.allclose(a.distribution, b.distribution)
 
-    @pytest.mark.parametrize("metric", ["rsa", "cka"])
-    def test_bootstrap_ci_coverage(self, metric, n=60, min_covered=17):
+    @pytest.mark.parametrize("measure", ["rsa", "cka"])
+    def test_bootstrap_ci_coverage(self, measure, n=60, min_covered=17):
         """95% intervals from samples of 60 items cover the population value in most of 20 repetitions.
 
         (Without leaving an item's copy out of the resampled Gram matrix, CKA's interval sits too
@@ -70,29 +70,29 @@ class TestScores:
         rng = np.random.default_rng(5)
         pop_x = rng.normal(size=(4000, 4))
         pop_y = pop_x + 1.0 * rng.normal(size=(4000, 4))
-        truth = A.alignment_score(pop_x[:1000], pop_y[:1000], metric)  # the population value, closely
+        truth = A.alignment_score(pop_x[:1000], pop_y[:1000], measure=measure)  # the population value, closely
         covered = 0
         for rep in range(20):
             pick = rng.choice(4000, n, replace=False)
-            b = A.bootstrap_alignment(pop_x[pick], pop_y[pick], metric, n_boot=100, seed=rep)
-            covered += b.ci_low <= truth <= b.ci_high
+            b = A.bootstrap_alignment(pop_x[pick], pop_y[pick], measure=measure, n_boot=100, seed=rep)
+            covered += b.ci.low <= truth <= b.ci.high
         assert covered >= min_covered
 
 
 # --------------------------------------------------------------------------------------------
 # layer sweeps with held-out selection
 class TestLayerAlignment:
-    @pytest.mark.parametrize("metric", A.LAYER_METRICS)
-    def test_grid_matches_pairwise_scores_and_finds_planted_pair(self, metric):
+    @pytest.mark.parametrize("measure", A.MEASURES)
+    def test_grid_matches_pairwise_scores_and_finds_planted_pair(self, measure):
         vis, txt = _planted_layers()
-        r = A.layer_alignment(vis, txt, metric=metric, n_boot=20, k=5, seed=0, progress=False)
+        r = A.layer_alignment(vis, txt, measure=measure, n_boot=20, k=5, seed=0, progress=False)
         assert r.scores.shape == (3, 2)
         for i, v in enumerate(vis):
             for j, t in enumerate(txt):
-                assert r.scores[i, j] == pytest.approx(A.alignment_score(vis[v], txt[t], metric, k=5), abs=1e-10)
+                assert r.scores[i, j] == pytest.approx(A.alignment_score(vis[v], txt[t], measure=measure, k=5), abs=1e-10)
         assert r.best == ("v2", "t1") and r.in_sample_best == ("v2", "t1")
-        assert np.all(r.ci_low <= r.scores + 1e-12) and np.all(r.scores <= r.ci_high + 1e-12)
-        assert r.heldout_ci[0] < r.heldout_score < r.heldout_ci[1]
+        assert np.all(r.ci.low <= r.scores + 1e-12) and np.all(r.scores <= r.ci.high + 1e-12)
+        assert r.heldout_ci.low < r.heldout_score < r.heldout_ci.high
 
     def test_selection_and_test_halves_are_disjoint_and_reported_on_test(self):
         vis, txt = _planted_layers(n=100)
@@ -125,7 +125,7 @@ class TestLayerAlignment:
         vis, txt = _planted_layers(n=60)
         a = A.layer_alignment(vis, txt, n_boot=10, seed=1, progress=False)
         b = A.layer_alignment(vis, txt, n_boot=10, seed=1, progress=False)
-        np.testing.assert_array_equal(a.ci_low, b.ci_low)
+        np.testing.assert_array_equal(a.ci.low, b.ci.low)
         np.testing.assert_array_equal(a.select_idx, b.select_idx)
         assert a.table().shape == (3, 2)
 
@@ -135,8 +135,8 @@ class TestLayerAlignment:
             A.layer_alignment([vis["v0"]], txt)
         with pytest.raises(ValueError, match=r"^text_layers\['t1'\] has a different number of items"):
             A.layer_alignment(vis, {"t0": txt["t0"], "t1": txt["t1"][:30]})
-        with pytest.raises(ValueError, match="^metric must be one of"):
-            A.layer_alignment(vis, txt, metric="procrustes")
+        with pytest.raises(ValueError, match="^measure must be one of"):
+            A.layer_alignment(vis, txt, measure="procrustes")
         with pytest.raises(ValueError, match="^select_on must be one of"):
             A.layer_alignment(vis, txt, select_on="first")
         with pytest.raises(ValueError, match="^select_on must hold distinct indices"):
@@ -144,7 +144,7 @@ class TestLayerAlignment:
         with pytest.raises(ValueError, match="^select_on leaves"):
             A.layer_alignment(vis, txt, select_on=np.arange(38))
         with pytest.raises(ValueError, match="^k must be <="):
-            A.layer_alignment(vis, txt, metric="mutual_knn", k=15)
+            A.layer_alignment(vis, txt, measure="mutual_knn", k=15)
         with pytest.raises(ValueError, match="^vision_layers\\['v0'\\] contains"):
             A.layer_alignment({"v0": np.full((40, 3), np.nan)}, txt)
 
@@ -154,7 +154,7 @@ class TestLayerAlignment:
 def _paired_scenes(n=200, seed=0, noise=0.3):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 30))
-    Y = X @ A.random_orthogonal(30, 20, seed + 1) + noise * rng.normal(size=(n, 20))
+    Y = X @ A.random_orthogonal(30, 20, seed=seed + 1) + noise * rng.normal(size=(n, 20))
     return X, Y
 
 
@@ -163,16 +163,16 @@ class TestForcedChoice:
         X, Y = _paired_scenes(400)
         train, (Xt, Yt) = (X[:300], Y[:300]), (X[300:], Y[300:])
         cats = [["a"]] * 100
-        trials = A.category_distractors(cats, "hard", per_target=None)
+        trials = A.category_distractors(cats, difficulty="hard", per_target=None)
         assert trials.shape == (100 * 99, 2)
         for d in A.DIRECTIONS:
             r = A.forced_choice(Xt, Yt, trials, train, direction=d, n_boot=200)
             assert r.accuracy > 0.99 and r.chance == 0.5
-            assert r.ci[0] > 0.98 and r.p_value < 1e-10
+            assert r.ci.low > 0.98 and r.p_value < 1e-10
         rng = np.random.default_rng(9)
         shuffled = A.forced_choice(Xt, Yt, trials, (X[:300], Y[:300][rng.permutation(300)]), n_boot=200)
         assert abs(shuffled.accuracy - 0.5) < 0.06
-        assert shuffled.ci[0] < 0.5 < shuffled.ci[1] + 0.02
+        assert shuffled.ci.low < 0.5 < shuffled.ci.high + 0.02
 
     def test_chance_with_more_distractors(self):
         X, Y = _paired_scenes(400, noise=0.0)
@@ -181,7 +181,7 @@ class TestForcedChoice:
         train_shuffled = (X[:300], rng.permutation(Y[:300]))
         r = A.forced_choice(X[300:], Y[300:], trials, train_shuffled, n_boot=100)
         assert r.chance == 0.25 and r.n_trials == 100 and r.n_targets == 100
-        assert r.ci_binomial[0] <= r.accuracy <= r.ci_binomial[1]
+        assert r.ci_binomial.low <= r.accuracy <= r.ci_binomial.high
         assert 0.1 < r.accuracy < 0.45
 
     def test_brute_force_decisions_and_many_to_many(self):
@@ -203,18 +203,18 @@ class TestForcedChoice:
 
     def test_category_distractors(self):
         cats = [["dog", "person"], ["dog"], ["car"], ["car", "person"], ["cat"], []]
-        hard = A.category_distractors(cats, "hard", per_target=None)
-        easy = A.category_distractors(cats, "easy", per_target=None)
+        hard = A.category_distractors(cats, difficulty="hard", per_target=None)
+        easy = A.category_distractors(cats, difficulty="easy", per_target=None)
         for t, d in hard:
             assert set(cats[t]) & set(cats[d])
         for t, d in easy:
             assert not set(cats[t]) & set(cats[d]) and cats[d]
         assert 5 not in hard and 5 not in easy  # a scene without categories takes no part
-        one = A.category_distractors(cats, "easy", per_target=1, seed=0)
-        np.testing.assert_array_equal(one, A.category_distractors(cats, "easy", per_target=1, seed=0))
+        one = A.category_distractors(cats, difficulty="easy", per_target=1, seed=0)
+        np.testing.assert_array_equal(one, A.category_distractors(cats, difficulty="easy", per_target=1, seed=0))
         assert np.unique(one[:, 0]).size == one.shape[0]
         with pytest.raises(ValueError, match="^no scene has enough hard distractors"):
-            A.category_distractors([["a"], ["b"]], "hard")
+            A.category_distractors([["a"], ["b"]], difficulty="hard")
         with pytest.raises(ValueError, match="^per_target=None"):
             A.category_distractors(cats, n_distractors=2, per_target=None)
 
@@ -245,10 +245,10 @@ class TestExemplarAverage:
         rng = np.random.default_rng(0)
         X = rng.normal(size=(80, 10))
         caps = X[:, None, :] + 2.0 * rng.normal(size=(80, 5, 10))
-        r = A.exemplar_average(X, caps, metric="rsa", n_draws=5, n_boot=50)
+        r = A.exemplar_average(X, caps, measure="rsa", n_draws=5, n_boot=50)
         assert r.side == "captions" and list(r.counts) == [1, 2, 3, 4, 5]
         assert np.all(np.diff(r.mean) > 0)
-        assert r.gain > 0 and r.gain_ci[0] > 0
+        assert r.gain > 0 and r.gain_ci.low > 0
         assert r.sd[-1] == pytest.approx(0.0, abs=1e-12)  # all five: only one subset
         assert r.mean[-1] == pytest.approx(A.alignment_score(X, caps.mean(1)), abs=1e-12)
         assert set(r.curve()) == {1, 2, 3, 4, 5}
@@ -257,7 +257,7 @@ class TestExemplarAverage:
         rng = np.random.default_rng(1)
         Y = rng.normal(size=(50, 6))
         views = np.repeat(rng.normal(size=(50, 1, 8)), 4, axis=1)
-        r = A.exemplar_average(views, Y, metric="cka", n_draws=3, n_boot=20)
+        r = A.exemplar_average(views, Y, measure="cka", n_draws=3, n_boot=20)
         assert r.side == "images"
         np.testing.assert_allclose(r.mean, r.mean[0], atol=1e-12)
         assert r.gain == pytest.approx(0.0, abs=1e-12)
@@ -289,9 +289,9 @@ class TestImagePerturbations:
     def test_seed_matters_for_random_kinds_only(self):
         img = _image()
         for kind in ("colour_jitter", "crop", "augment", "shuffle_tiles"):
-            assert not np.array_equal(np.asarray(P.perturb_image(img, kind, 1)), np.asarray(P.perturb_image(img, kind, 2)))
+            assert not np.array_equal(np.asarray(P.perturb_image(img, kind, seed=1)), np.asarray(P.perturb_image(img, kind, seed=2)))
         for kind in ("greyscale", "blur", "hflip"):
-            np.testing.assert_array_equal(np.asarray(P.perturb_image(img, kind, 1)), np.asarray(P.perturb_image(img, kind, 2)))
+            np.testing.assert_array_equal(np.asarray(P.perturb_image(img, kind, seed=1)), np.asarray(P.perturb_image(img, kind, seed=2)))
 
     def test_kinds_do_what_they_say(self):
         img = _image(size=(40, 40))
@@ -309,7 +309,7 @@ class TestImagePerturbations:
         imgs = [_image(s) for s in range(3)]
         out = P.perturb_images(imgs, "crop", seed=5)
         alone = P.perturb_images(imgs[1:], "crop", seed=5)
-        ref = P.perturb_image(imgs[1], "crop", np.random.default_rng([5, 1]))
+        ref = P.perturb_image(imgs[1], "crop", seed=np.random.default_rng([5, 1]))
         np.testing.assert_array_equal(np.asarray(out[1]), np.asarray(ref))
         assert not np.array_equal(np.asarray(alone[0]), np.asarray(out[1]))  # stream follows the index
 

@@ -14,7 +14,7 @@ import pytest
 
 import repalign.models.text as text_mod
 import repalign.models.vision as vision_mod
-from repalign.cache import CACHE_VERSION, content_key
+from repalign.io.cache import CACHE_VERSION, content_key
 from repalign.models import (EFFICIENTNET_LAYERS, encode_text, image_features, minilm_path, mpnet_path,
                              preprocess_image)
 from repalign.stimuli import load_stimuli

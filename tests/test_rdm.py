@@ -13,7 +13,8 @@ from repalign import rdm as R
 
 rsatoolbox = pytest.importorskip("rsatoolbox")
 from rsatoolbox.data import Dataset  # noqa: E402
-from rsatoolbox.rdm import RDMs, calc_rdm, compare as rsa_compare  # noqa: E402
+from rsatoolbox.rdm import RDMs, calc_rdm  # noqa: E402
+from rsatoolbox.rdm import compare as rsa_compare
 
 
 def _patterns(n=12, p=30, seed=0):
@@ -46,7 +47,7 @@ class TestComputeRdm:
     @pytest.mark.parametrize("metric", ["correlation", "euclidean", "cosine"])
     def test_matches_scipy(self, metric):
         x = _patterns(15, 40, seed=3)
-        d = R.compute_rdm(x, metric)
+        d = R.compute_rdm(x, metric=metric)
         np.testing.assert_allclose(d, squareform(pdist(x, metric=metric)), rtol=1e-10, atol=1e-12)
         assert d.shape == (15, 15)
         np.testing.assert_array_equal(np.diag(d), 0.0)
@@ -54,7 +55,7 @@ class TestComputeRdm:
 
     def test_default_metric_is_correlation(self):
         x = _patterns()
-        np.testing.assert_array_equal(R.compute_rdm(x), R.compute_rdm(x, "correlation"))
+        np.testing.assert_array_equal(R.compute_rdm(x), R.compute_rdm(x, metric="correlation"))
 
     def test_correlation_invariant_to_row_affine_maps(self):
         x = _patterns(8, 20, seed=1)
@@ -63,21 +64,21 @@ class TestComputeRdm:
 
     def test_hand_computed_values(self):
         x = np.array([[0.0, 0.0], [3.0, 4.0], [1.0, 0.0]])
-        d = R.compute_rdm(x, "euclidean")
+        d = R.compute_rdm(x, metric="euclidean")
         np.testing.assert_allclose(squareform(d), [5.0, 1.0, np.sqrt(20.0)])
         x = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [2.0, 4.0, 6.0]])
-        d = R.compute_rdm(x, "correlation")
+        d = R.compute_rdm(x, metric="correlation")
         np.testing.assert_allclose(squareform(d), [2.0, 0.0, 2.0], atol=1e-12)
 
     def test_correlation_matches_rsatoolbox(self):
         x = _patterns(10, 25, seed=5)
         ref = calc_rdm(Dataset(x), method="correlation").get_matrices()[0]
-        np.testing.assert_allclose(R.compute_rdm(x, "correlation"), ref, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(R.compute_rdm(x, metric="correlation"), ref, rtol=1e-10, atol=1e-12)
 
     def test_euclidean_matches_rsatoolbox_squared_normalised(self):
         x = _patterns(10, 25, seed=6)
         ref = calc_rdm(Dataset(x), method="euclidean").get_matrices()[0]  # squared / n_features
-        np.testing.assert_allclose(R.compute_rdm(x, "euclidean") ** 2 / x.shape[1], ref, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(R.compute_rdm(x, metric="euclidean") ** 2 / x.shape[1], ref, rtol=1e-9, atol=1e-12)
 
 
 class TestComputeRdmErrors:
@@ -90,17 +91,17 @@ class TestComputeRdmErrors:
 
     def test_one_dimensional(self):
         with pytest.raises(ValueError, match=r"^patterns must be 2-D"):
-            R.compute_rdm(np.arange(5.0), "euclidean")
+            R.compute_rdm(np.arange(5.0), metric="euclidean")
 
     def test_one_row(self):
         with pytest.raises(ValueError, match=r"^patterns must have at least 2 rows"):
-            R.compute_rdm(np.ones((1, 5)), "euclidean")
+            R.compute_rdm(np.ones((1, 5)), metric="euclidean")
 
     def test_one_feature_with_correlation(self):
         with pytest.raises(ValueError, match=r"^patterns needs at least 2 features"):
-            R.compute_rdm(np.arange(5.0)[:, None], "correlation")
+            R.compute_rdm(np.arange(5.0)[:, None], metric="correlation")
         # fine for euclidean: |a - b|
-        np.testing.assert_allclose(R.compute_rdm(np.arange(3.0)[:, None], "euclidean")[0], [0, 1, 2])
+        np.testing.assert_allclose(R.compute_rdm(np.arange(3.0)[:, None], metric="euclidean")[0], [0, 1, 2])
 
     @pytest.mark.parametrize("value", [0.0, 1.0, 2.5])
     def test_constant_rows_with_correlation(self, value):
@@ -108,7 +109,7 @@ class TestComputeRdmErrors:
         x[1] = value
         x[3] = value
         with pytest.raises(ValueError, match=r"^patterns has 2 constant row\(s\); metric='correlation'"):
-            R.compute_rdm(x, "correlation")
+            R.compute_rdm(x, metric="correlation")
 
     @pytest.mark.parametrize("value", [0.1, 0.3, 1e-3])
     def test_constant_rows_not_exactly_centred(self, value):
@@ -118,19 +119,19 @@ class TestComputeRdmErrors:
         x = _patterns(5, 7)
         x[1] = value
         with pytest.raises(ValueError, match=r"constant row"):
-            R.compute_rdm(x, "correlation")
+            R.compute_rdm(x, metric="correlation")
 
     def test_zero_rows_with_cosine(self):
         x = _patterns(4, 3)
         x[0] = 0
         with pytest.raises(ValueError, match=r"^patterns has 1 all-zero row\(s\); metric='cosine'"):
-            R.compute_rdm(x, "cosine")
+            R.compute_rdm(x, metric="cosine")
         x[0] = 2.0  # constant but non-zero is fine for cosine
-        assert np.all(np.isfinite(R.compute_rdm(x, "cosine")))
+        assert np.all(np.isfinite(R.compute_rdm(x, metric="cosine")))
 
     def test_unknown_metric(self):
         with pytest.raises(ValueError, match=r"^metric must be one of"):
-            R.compute_rdm(_patterns(), "manhattan")
+            R.compute_rdm(_patterns(), metric="manhattan")
 
     def test_string_patterns(self):
         with pytest.raises(TypeError, match=r"^patterns must hold numbers"):
@@ -148,7 +149,7 @@ class TestComputeRdmErrors:
 
 class TestForms:
     def test_round_trip(self):
-        d = R.compute_rdm(_patterns(9, 5), "euclidean")
+        d = R.compute_rdm(_patterns(9, 5), metric="euclidean")
         v = R.to_condensed(d)
         assert v.shape == (36,)
         np.testing.assert_array_equal(v, squareform(d, checks=False))
@@ -169,7 +170,7 @@ class TestForms:
         with pytest.raises(ValueError, match=rf"^rdm has length {length}, which is not n\*\(n-1\)/2"):
             R.to_square(np.ones(length))
         with pytest.raises(ValueError, match=rf"^b has length {length}"):
-            R.to_condensed(np.ones(length), "b")
+            R.to_condensed(np.ones(length), name="b")
 
     def test_empty_condensed(self):
         with pytest.raises(ValueError, match=r"^rdm must have at least 1 rows; got 0$"):
@@ -184,21 +185,21 @@ class TestForms:
             R.to_square(np.zeros((1, 1)))
 
     def test_asymmetric(self):
-        d = R.compute_rdm(_patterns(5, 4), "euclidean")
+        d = R.compute_rdm(_patterns(5, 4), metric="euclidean")
         d[0, 3] += 0.01
         with pytest.raises(ValueError, match=r"^rdm is not symmetric \(max \|A - A.T\| = 0.01\)$"):
             R.to_condensed(d)
 
     def test_tiny_asymmetry_tolerated(self):
-        d = R.compute_rdm(_patterns(5, 4), "euclidean")
+        d = R.compute_rdm(_patterns(5, 4), metric="euclidean")
         d[0, 3] += 1e-12
         np.testing.assert_allclose(R.to_condensed(d), squareform(d, checks=False))
 
     def test_nonzero_diagonal(self):
-        d = R.compute_rdm(_patterns(5, 4), "euclidean")
+        d = R.compute_rdm(_patterns(5, 4), metric="euclidean")
         d[2, 2] = 0.5
         with pytest.raises(ValueError, match=r"^a has a non-zero diagonal"):
-            R.to_square(d, "a")
+            R.to_square(d, name="a")
 
     def test_three_d_and_strings(self):
         with pytest.raises(ValueError, match=r"^rdm must be 2-D; got shape \(2, 3, 3\)$"):
@@ -220,8 +221,8 @@ class TestCompareRdms:
 
     def test_spearman_and_pearson_match_scipy(self):
         va, vb = squareform(self.a, checks=False), squareform(self.b, checks=False)
-        r_s = R.compare_rdms(self.a, self.b, "spearman")
-        r_p = R.compare_rdms(self.a, self.b, "pearson")
+        r_s = R.compare_rdms(self.a, self.b, method="spearman")
+        r_p = R.compare_rdms(self.a, self.b, method="pearson")
         assert r_s == pytest.approx(spearmanr(va, vb).statistic, rel=1e-12)
         assert r_p == pytest.approx(pearsonr(va, vb).statistic, rel=1e-12)
         assert R.compare_rdms(self.a, self.b) == r_s  # default is spearman
@@ -230,31 +231,31 @@ class TestCompareRdms:
     @pytest.mark.parametrize("method", ["spearman", "pearson", "kendall_tau_a"])
     def test_square_and_condensed_forms_agree(self, method):
         va, vb = R.to_condensed(self.a), R.to_condensed(self.b)
-        ref = R.compare_rdms(self.a, self.b, method)
+        ref = R.compare_rdms(self.a, self.b, method=method)
         assert isinstance(ref, float)
-        assert R.compare_rdms(va, vb, method) == ref
-        assert R.compare_rdms(self.a, vb, method) == ref
-        assert R.compare_rdms(va, self.b, method) == ref
+        assert R.compare_rdms(va, vb, method=method) == ref
+        assert R.compare_rdms(self.a, vb, method=method) == ref
+        assert R.compare_rdms(va, self.b, method=method) == ref
 
     @pytest.mark.parametrize("method", ["spearman", "pearson", "kendall_tau_a"])
     def test_symmetric_and_self_is_one(self, method):
-        assert R.compare_rdms(self.a, self.b, method) == pytest.approx(R.compare_rdms(self.b, self.a, method))
-        assert R.compare_rdms(self.a, self.a, method) == pytest.approx(1.0)
+        assert R.compare_rdms(self.a, self.b, method=method) == pytest.approx(R.compare_rdms(self.b, self.a, method=method))
+        assert R.compare_rdms(self.a, self.a, method=method) == pytest.approx(1.0)
 
     def test_rank_methods_ignore_monotonic_transforms(self):
         for m in ("spearman", "kendall_tau_a"):
-            assert R.compare_rdms(self.a, np.expm1(3 * self.b), m) == pytest.approx(R.compare_rdms(self.a, self.b, m))
-        assert R.compare_rdms(self.a, np.expm1(3 * self.b), "pearson") != pytest.approx(
-            R.compare_rdms(self.a, self.b, "pearson"))
+            assert R.compare_rdms(self.a, np.expm1(3 * self.b), method=m) == pytest.approx(R.compare_rdms(self.a, self.b, method=m))
+        assert R.compare_rdms(self.a, np.expm1(3 * self.b), method="pearson") != pytest.approx(
+            R.compare_rdms(self.a, self.b, method="pearson"))
 
     def test_spearman_matches_rsatoolbox(self):
         ref = rsa_compare(R.to_rsatoolbox(self.a), R.to_rsatoolbox(self.b), method="spearman")
         assert ref.shape == (1, 1)
-        assert R.compare_rdms(self.a, self.b, "spearman") == pytest.approx(ref[0, 0], abs=1e-12)
+        assert R.compare_rdms(self.a, self.b, method="spearman") == pytest.approx(ref[0, 0], abs=1e-12)
 
     def test_pearson_matches_rsatoolbox(self):
         ref = rsa_compare(R.to_rsatoolbox(self.a), R.to_rsatoolbox(self.b), method="corr")
-        assert R.compare_rdms(self.a, self.b, "pearson") == pytest.approx(ref[0, 0], abs=1e-12)
+        assert R.compare_rdms(self.a, self.b, method="pearson") == pytest.approx(ref[0, 0], abs=1e-12)
 
 
 class TestKendallTauA:
@@ -268,7 +269,7 @@ class TestKendallTauA:
             b = np.round(b)
             assert len(np.unique(squareform(a))) < 66  # there are ties
         va, vb = squareform(a), squareform(b)
-        ours = R.compare_rdms(a, b, "kendall_tau_a")
+        ours = R.compare_rdms(a, b, method="kendall_tau_a")
         ref = rsa_compare(RDMs(va[None]), RDMs(vb[None]), method="tau-a")[0, 0]
         assert ours == pytest.approx(ref, abs=1e-12)
         assert ours == pytest.approx(_tau_a_brute(va, vb), abs=1e-12)
@@ -307,7 +308,7 @@ class TestCompareErrors:
 
     def test_unknown_method(self):
         with pytest.raises(ValueError, match=r"^method must be one of \('spearman', 'pearson', 'kendall_tau_a'\)"):
-            R.compare_rdms(self.a, self.a, "tau-b")
+            R.compare_rdms(self.a, self.a, method="tau-b")
 
     def test_too_few_items(self):
         with pytest.raises(ValueError, match=r"^a and b need at least 3 items"):
@@ -345,7 +346,7 @@ class TestMds:
     def setup_method(self):
         rng = np.random.default_rng(4)
         self.coords = rng.normal(size=(16, 2)) * [3.0, 1.0]
-        self.rdm = R.compute_rdm(self.coords, "euclidean")
+        self.rdm = R.compute_rdm(self.coords, metric="euclidean")
 
     def test_shape_deterministic_and_faithful(self):
         a = R.mds(self.rdm, seed=1)
@@ -381,7 +382,7 @@ class TestMds:
 
 class TestRsatoolbox:
     def test_single_round_trip(self):
-        d = R.compute_rdm(_patterns(7, 9), "cosine")
+        d = R.compute_rdm(_patterns(7, 9), metric="cosine")
         r = R.to_rsatoolbox(d, descriptor="cosine", pattern_descriptors={"coco_id": list(range(7))})
         assert isinstance(r, RDMs)
         assert r.n_rdm == 1 and r.n_cond == 7
@@ -421,7 +422,7 @@ class TestRsatoolbox:
         # BUG: a 2-D square array whose diagonal is not ~0 is silently taken as a *stack of
         # condensed RDMs*. For n = 10 (10 = 5*4/2) a damaged 10x10 RDM becomes 10 RDMs over
         # 5 items instead of raising "non-zero diagonal".
-        d = R.compute_rdm(_patterns(10, 6), "euclidean")
+        d = R.compute_rdm(_patterns(10, 6), metric="euclidean")
         d[np.diag_indices(10)] = 1e-3
         with pytest.raises(ValueError, match="diagonal"):
             R.to_rsatoolbox(d)
@@ -471,9 +472,9 @@ def test_cluster_order_groups_planted_clusters():
     labels = np.repeat([0, 1, 2], 8)
     perm = rng.permutation(labels.size)
     x = centres[labels[perm]] + rng.normal(size=(labels.size, 20))
-    order = cluster_order(R.compute_rdm(x, "euclidean"))
+    order = cluster_order(R.compute_rdm(x, metric="euclidean"))
     assert sorted(order) == list(range(labels.size))
     ordered = labels[perm][order]
     assert np.count_nonzero(np.diff(ordered)) == 2  # each cluster is one contiguous run
-    with pytest.raises(ValueError, match="method"):
-        cluster_order(R.compute_rdm(x), method="ward")
+    with pytest.raises(ValueError, match="linkage"):
+        cluster_order(R.compute_rdm(x), linkage="ward")

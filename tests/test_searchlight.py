@@ -11,7 +11,7 @@ nib = pytest.importorskip("nibabel")
 
 from repalign.searchlight import (group_ttest, load_nsd_betas, searchlight_neighbors, searchlight_rsa,
                                   simulate_fmri, sphere_offsets)
-from repalign.stats import fdr
+from repalign.inference import fdr
 from repalign import searchlight as sl
 
 
@@ -25,11 +25,11 @@ def _volume(n_cond=30, shape=(8, 9, 7), seed=0, offset=3.0):
     return data, mask, models
 
 
-def _plain(data, mask, models, radius, metric="correlation", compare="spearman"):
+def _plain(data, mask, models, radius, metric="correlation", method="spearman"):
     flat = data.reshape(data.shape[0], -1)
     out = np.full((len(models),) + mask.shape, np.nan)
-    corr = spearmanr if compare == "spearman" else pearsonr
-    for c, nb in zip(np.argwhere(mask), searchlight_neighbors(mask, radius)):
+    corr = spearmanr if method == "spearman" else pearsonr
+    for c, nb in zip(np.argwhere(mask), searchlight_neighbors(mask, radius=radius)):
         rdm = pdist(flat[:, nb], metric)
         for k, m in enumerate(models):
             out[(k,) + tuple(c)] = corr(rdm, m).statistic
@@ -42,7 +42,7 @@ def test_sphere_is_rsatoolbox_sphere():
     _, mask, _ = _volume()
     assert len(sphere_offsets(6)) == 895 and len(sphere_offsets(1)) == 1
     centres, neighbours = get_volume_searchlight(mask, radius=3, threshold=0, truncate_at_boundary=True)
-    ours = searchlight_neighbors(mask, 3)
+    ours = searchlight_neighbors(mask, radius=3)
     assert np.array_equal(centres, np.flatnonzero(mask.ravel()))
     assert all(np.array_equal(np.sort(a), np.sort(b)) for a, b in zip(neighbours, ours))
 
@@ -69,18 +69,18 @@ def test_equals_rsatoolbox_spearman_100_conditions():
         assert np.nanmax(np.abs(ours - ref)) < 1e-5
 
 
-@pytest.mark.parametrize("metric,compare", [("correlation", "spearman"), ("correlation", "pearson"),
+@pytest.mark.parametrize("metric,method", [("correlation", "spearman"), ("correlation", "pearson"),
                                             ("euclidean", "spearman"), ("euclidean", "pearson")])
-def test_equals_plain_per_centre_loop(metric, compare):
+def test_equals_plain_per_centre_loop(metric, method):
     data, mask, models = _volume()
-    ref = _plain(data, mask, models, 2.5, metric, compare)
+    ref = _plain(data, mask, models, 2.5, metric, method)
     for backend in ("torch", "numpy"):
-        ours = searchlight_rsa(data, mask, models, radius=2.5, metric=metric, compare=compare,
+        ours = searchlight_rsa(data, mask, models, radius=2.5, metric=metric, method=method,
                                backend=backend, dtype="float64", max_memory=3e6, progress=False)
         assert ours.shape == (2,) + mask.shape
         assert np.array_equal(np.isnan(ours), np.isnan(ref))
         assert np.nanmax(np.abs(ours - ref)) < 1e-10
-    ours32 = searchlight_rsa(data, mask, list(models), radius=2.5, metric=metric, compare=compare,
+    ours32 = searchlight_rsa(data, mask, list(models), radius=2.5, metric=metric, method=method,
                              progress=False)
     assert np.nanmax(np.abs(ours32 - ref)) < 2e-3  # 30 conditions: float32 near-ties can swap ranks
 
@@ -91,7 +91,7 @@ def test_chunking_and_min_voxels():
     tiny = searchlight_rsa(data, mask, models[0], radius=2, progress=False, max_memory=2e5)  # a few centres per chunk
     np.testing.assert_allclose(tiny, whole, atol=1e-12)
     few = searchlight_rsa(data, mask, models[0], radius=2, progress=False, min_voxels=33)
-    counts = np.array([len(n) for n in searchlight_neighbors(mask, 2)])
+    counts = np.array([len(n) for n in searchlight_neighbors(mask, radius=2)])
     assert np.array_equal(np.isnan(few[mask]), counts < 33)
 
 
@@ -192,7 +192,7 @@ def test_nsd_loader_on_fixture_layout(tmp_path):
     (dict(data="nan"), ValueError, "NaN or infinite"),
     (dict(data=np.zeros((30, 8, 9))), ValueError, "data must be 4-D"),
     (dict(metric="cosine"), ValueError, "metric must be one of"),
-    (dict(compare="kendall"), ValueError, "compare must be one of"),
+    (dict(method="kendall"), ValueError, "method must be one of"),
     (dict(model_rdms=np.zeros(435)), ValueError, "constant"),
     (dict(max_memory=0), ValueError, "max_memory must be > 0"),
     (dict(min_voxels=0), ValueError, "min_voxels must be >= 1"),
@@ -229,14 +229,14 @@ def test_peak_dilate_inside_fraction_dice():
     vol = np.full((9, 9, 9), np.nan)
     vol[2:7, 2:7, 2:7] = 0.0
     vol[4, 5, 3] = 2.5
-    assert sl.peak_voxel(vol) == ((4, 5, 3), 2.5)
+    assert sl.peak_voxel(vol) == sl.Peak(index=(4, 5, 3), value=2.5)
     with pytest.raises(ValueError, match="finite"):
         sl.peak_voxel(np.full((3, 3, 3), np.nan))
     region = np.zeros((9, 9, 9), dtype=bool)
     region[4, 4, 4] = True
-    grown = sl.dilate(region, 2)
+    grown = sl.dilate(region, radius=2)
     assert grown.sum() == len(sl.sphere_offsets(2))  # one voxel grows into the searchlight sphere
-    img = sl.dilate(nib.Nifti1Image(region.astype(np.uint8), np.eye(4)), 2)
+    img = sl.dilate(nib.Nifti1Image(region.astype(np.uint8), np.eye(4)), radius=2)
     assert np.asarray(img.dataobj).sum() == grown.sum()
     selected = np.zeros_like(region)
     selected[4, 4, 4] = selected[0, 0, 0] = True
@@ -286,10 +286,14 @@ def test_permutation_test_fwe_against_a_plain_loop():
     maps[:, 2, 2, 1] += 0.6
     res = sl.group_permutation_test(maps, mask, n_perm=500, seed=1, batch_size=64, progress=False)
     again = sl.group_permutation_test(maps, mask, n_perm=500, seed=1, batch_size=500, progress=False)
-    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(res, again))  # batching changes nothing
+    assert all(np.array_equal(getattr(res, f), getattr(again, f), equal_nan=True)
+               for f in ("t", "p", "p_fwe", "max_null"))  # batching changes nothing
     x = maps[:, mask]
     np.testing.assert_allclose(res.t[mask], ttest_1samp(x, 0.0, axis=0).statistic, rtol=1e-12)
     flips = np.random.default_rng(1).choice(np.array([-1.0, 1.0]), size=(500, 7))
+    from repalign.inference import sign_flips
+
+    np.testing.assert_array_equal(sign_flips(7, 500, seed=1), flips)  # the one generator of sign-flip nulls
     tp = np.array([ttest_1samp(f[:, None] * x, 0.0, axis=0).statistic for f in flips])
     np.testing.assert_allclose(res.max_null, tp.max(1), rtol=1e-10)
     t = res.t[mask]
@@ -306,6 +310,6 @@ def test_library_works_without_dask():
     import subprocess
     import sys
 
-    code = ("import sys; import repalign.searchlight, repalign.distributed, repalign.feature_shards; "
+    code = ("import sys; import repalign.searchlight, repalign.distributed, repalign.models.shards; "
             "sys.exit(int(any(m == 'dask' or m.startswith(('dask.', 'distributed')) for m in sys.modules)))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -8,7 +8,8 @@ from pinned local copies (see tests/sitecheck.py) or blocked and reported.
 Per page: no console errors, no page errors, every <img> loaded, every plotly figure drawn, every
 widget rendered, every internal link (and #anchor) resolves, every plotly figure, <img> and <iframe>
 has a text alternative (alt, aria-label, title) or a figure caption. Statically: launch buttons
-(Binder, Colab) and a download button on every chapter, a search page, glossary links.
+(Binder, Colab) and a download button on every chapter, a search page, glossary links, and a
+Library page (API reference) per subpackage documenting every public name.
 ``SITE_SCREENSHOTS=DIR`` saves a full-page screenshot of each page into DIR.
 
 Needs /usr/bin/chromium (``apt-get install chromium``): without it the browser test fails when ``CI``
@@ -44,6 +45,11 @@ def test_plotly_scripts_match_installed_wheel(site_html: Path):
 def test_course_features_on_every_page(site_html: Path):
     """Launch (Binder, Colab) and download buttons on every chapter, search, glossary links, hidden solutions."""
     assert sitecheck.check_page_features(site_html) == []
+
+
+def test_library_pages_document_the_api(site_html: Path):
+    """A Library page per subpackage, each documenting every name of its __all__; chapters link to them."""
+    assert sitecheck.check_library_pages(site_html) == []
 
 
 def test_pages_work_offline_in_chromium(site_html: Path):

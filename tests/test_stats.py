@@ -7,8 +7,9 @@ import pytest
 from scipy.spatial.distance import squareform
 from scipy.stats import spearmanr
 
+from repalign.core.intervals import Interval, percentile_interval
+from repalign.inference import BootstrapResult, bootstrap_rdm_correlation, permutation_test
 from repalign.rdm import compare_rdms, compute_rdm, kendall_tau_a
-from repalign.stats import BootstrapResult, _interval, bootstrap_rdm_correlation, permutation_test
 
 N = 40
 
@@ -17,24 +18,24 @@ def _planted_pair(n=N, p=30, noise=0.5, seed=0):
     """Two RDMs from noisy copies of the same patterns: a strong, real relation."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, p))
-    a = compute_rdm(x + noise * rng.normal(size=x.shape), "euclidean")
-    b = compute_rdm(x + noise * rng.normal(size=x.shape), "euclidean")
+    a = compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean")
+    b = compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean")
     return a, b
 
 
 def _independent_pair(n=N, p=30, seed=1):
     rng = np.random.default_rng(seed)
-    return (compute_rdm(rng.normal(size=(n, p)), "euclidean"),
-            compute_rdm(rng.normal(size=(n, p)), "euclidean"))
+    return (compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
+            compute_rdm(rng.normal(size=(n, p)), metric="euclidean"))
 
 
 def _subject_stack(n_subjects=6, n=20, p=25, noise=1.0, seed=2):
     """Per-subject RDMs: shared patterns plus subject noise; a 'model' RDM from the same patterns."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, p))
-    subjects = np.stack([compute_rdm(x + noise * rng.normal(size=x.shape), "euclidean")
+    subjects = np.stack([compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean")
                          for _ in range(n_subjects)])
-    models = np.stack([compute_rdm(x + noise * rng.normal(size=x.shape), "euclidean")
+    models = np.stack([compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean")
                        for _ in range(n_subjects)])
     return subjects, models
 
@@ -63,17 +64,17 @@ class TestBootstrapBasics:
     def test_result_fields(self, planted, planted_boot):
         r = planted_boot
         assert isinstance(r, BootstrapResult)
-        assert r.confidence == 0.95
+        assert isinstance(r.ci, Interval) and r.ci.level == 0.95
         assert r.distribution.shape == (300,)
         assert np.all(np.isfinite(r.distribution))
-        assert r.ci_low < r.ci_high
-        assert r.method == "bc"
+        assert r.ci.low < r.ci.high
+        assert r.interval == "bc"
         # the bias-corrected interval shifts the percentile levels by 2*z0 (Efron 1987)
         from scipy.stats import norm
 
         z0 = norm.ppf(np.mean(r.distribution < r.estimate))
         lo, hi = np.quantile(r.distribution, norm.cdf(2 * z0 + norm.ppf([0.025, 0.975])))
-        assert (r.ci_low, r.ci_high) == (pytest.approx(lo), pytest.approx(hi))
+        assert (r.ci.low, r.ci.high) == (pytest.approx(lo), pytest.approx(hi))
         assert r.se == pytest.approx(r.distribution.std(ddof=1))
         assert "95% CI" in repr(r) and "n=300" in repr(r)
 
@@ -81,8 +82,8 @@ class TestBootstrapBasics:
         a, b = planted
         r = bootstrap_rdm_correlation(a, b, n_boot=200, seed=3, interval="percentile")
         lo, hi = np.quantile(r.distribution, [0.025, 0.975])
-        assert (r.ci_low, r.ci_high) == (pytest.approx(lo), pytest.approx(hi))
-        assert r.method == "percentile"
+        assert (r.ci.low, r.ci.high) == (pytest.approx(lo), pytest.approx(hi))
+        assert r.interval == "percentile"
         with pytest.raises(ValueError, match="interval"):
             bootstrap_rdm_correlation(a, b, n_boot=50, seed=3, interval="bca")
 
@@ -95,7 +96,7 @@ class TestBootstrapBasics:
     def test_deterministic_given_seed(self, planted, planted_boot):
         again = bootstrap_rdm_correlation(*planted, n_boot=300, seed=0)
         np.testing.assert_array_equal(again.distribution, planted_boot.distribution)
-        assert (again.ci_low, again.ci_high) == (planted_boot.ci_low, planted_boot.ci_high)
+        assert (again.ci.low, again.ci.high) == (planted_boot.ci.low, planted_boot.ci.high)
         other = bootstrap_rdm_correlation(*planted, n_boot=300, seed=1)
         assert not np.array_equal(other.distribution, planted_boot.distribution)
         gen = bootstrap_rdm_correlation(*planted, n_boot=300, seed=np.random.default_rng(0))
@@ -104,20 +105,20 @@ class TestBootstrapBasics:
     def test_planted_relation_ci(self, planted_boot):
         r = planted_boot
         assert r.estimate > 0.5
-        assert r.ci_low < r.estimate < r.ci_high
-        assert r.ci_low > 0  # excludes zero
+        assert r.ci.low < r.estimate < r.ci.high
+        assert r.ci.low > 0  # excludes zero
         assert 0.005 < r.se < 0.2
 
     def test_independent_rdms_ci_includes_zero(self, independent):
         r = bootstrap_rdm_correlation(*independent, n_boot=300, seed=0)
         assert abs(r.estimate) < 0.2
-        assert r.ci_low < 0 < r.ci_high
+        assert r.ci.low < 0 < r.ci.high
 
     def test_wider_interval_at_higher_confidence(self, planted):
         r90 = bootstrap_rdm_correlation(*planted, n_boot=300, seed=3, confidence=0.8)
         r99 = bootstrap_rdm_correlation(*planted, n_boot=300, seed=3, confidence=0.99)
         np.testing.assert_array_equal(r90.distribution, r99.distribution)
-        assert r99.ci_low < r90.ci_low and r99.ci_high > r90.ci_high
+        assert r99.ci.low < r90.ci.low and r99.ci.high > r90.ci.high
 
     def test_condensed_input_same_as_square(self, planted, planted_boot):
         a, b = planted
@@ -159,7 +160,7 @@ class TestBootstrapDuplicates:
         assert abs(r.distribution.mean() - r.estimate) < 0.05
 
     def test_no_zero_dissimilarity_reaches_the_correlation(self, monkeypatch, independent):
-        import repalign.stats as stats_mod
+        import repalign.inference.bootstrap as stats_mod
 
         seen = []
 
@@ -167,7 +168,7 @@ class TestBootstrapDuplicates:
             seen.append(min(x.min(), y.min()))
             return float(spearmanr(x, y).statistic)
 
-        monkeypatch.setattr(stats_mod, "_correlate", spy)
+        monkeypatch.setattr(stats_mod, "correlate", spy)
         bootstrap_rdm_correlation(*independent, n_boot=20, seed=0)
         assert len(seen) == 20
         assert min(seen) > 0  # off-diagonal Euclidean distances of distinct stimuli are > 0
@@ -192,7 +193,7 @@ class TestBootstrapParticipants:
         r = bootstrap_rdm_correlation(self.subj, self.models, n_boot=50, seed=0, over="participants")
         assert r.estimate == compare_rdms(self.subj.mean(0), self.models.mean(0))
         assert r.estimate > 0.5
-        assert 0 < r.ci_low < r.ci_high < 1
+        assert 0 < r.ci.low < r.ci.high < 1
         assert r.distribution.size == 50
 
     @pytest.mark.parametrize("over", ["participants", "both"])
@@ -203,12 +204,12 @@ class TestBootstrapParticipants:
         # percentile CI [0.38, 0.68] here). The default interval for participant resampling is
         # centred on the estimate, which removes that artefact.
         r = bootstrap_rdm_correlation(self.subj, self.models, n_boot=300, seed=0, over=over)
-        assert r.method == "centred"
-        assert r.ci_low < r.estimate < r.ci_high
+        assert r.interval == "centred"
+        assert r.ci.low < r.estimate < r.ci.high
         assert r.distribution.mean() < r.estimate - 0.05   # the attenuation is real ...
         raw = bootstrap_rdm_correlation(self.subj, self.models, n_boot=300, seed=0, over=over, interval="percentile")
         np.testing.assert_allclose(r.distribution, raw.distribution)
-        assert r.ci_high - r.ci_low == pytest.approx(raw.ci_high - raw.ci_low, rel=0.2)  # ... the spread is kept
+        assert r.ci.high - r.ci.low == pytest.approx(raw.ci.high - raw.ci.low, rel=0.2)  # ... the spread is kept
 
     def test_participant_ci_covers_planted_group_correlation_at_nominal_rate(self):
         # Planted truth: two population RDMs; each subject sees them plus independent noise. The
@@ -228,9 +229,9 @@ class TestBootstrapParticipants:
         hits = {"centred": [], "bc": []}
         for rep in range(40):
             r = bootstrap_rdm_correlation(group(truth[0]), group(truth[1]), n_boot=100, seed=rep, over="participants")
-            bc = _interval(r.distribution, r.estimate, r.confidence, "bc")
-            hits["centred"].append(r.ci_low <= rho_n <= r.ci_high)
-            hits["bc"].append(bc[0] <= rho_n <= bc[1])
+            bc = percentile_interval(r.distribution, r.ci.level, kind="bc", estimate=r.estimate)
+            hits["centred"].append(r.ci.low <= rho_n <= r.ci.high)
+            hits["bc"].append(bc.low <= rho_n <= bc.high)
         assert np.mean(hits["centred"]) >= 0.8   # measured 0.90 (40 replications: SE about 0.05)
         assert np.mean(hits["bc"]) < np.mean(hits["centred"]) - 0.2
 
@@ -250,7 +251,7 @@ class TestBootstrapParticipants:
         rs = bootstrap_rdm_correlation(self.subj, self.models, n_boot=200, seed=0, over="stimuli")
         assert rb.estimate == rp.estimate == rs.estimate
         assert rb.se > rp.se  # stimulus resampling adds variability
-        assert rb.ci_low > 0
+        assert rb.ci.low > 0
 
     def test_single_rdm_needs_stack(self):
         with pytest.raises(ValueError, match=r"^over='participants' needs stacks of at least 2 participants"):
@@ -281,7 +282,7 @@ class TestBootstrapErrors:
 
     @pytest.mark.parametrize("conf", [0, 1, 1.5, -0.1, 95])
     def test_confidence_out_of_range(self, planted, conf):
-        with pytest.raises(ValueError, match=r"^confidence must be in \(0, 1\)"):
+        with pytest.raises(ValueError, match=r"^confidence must be a number in \(0, 1\)"):
             bootstrap_rdm_correlation(*planted, confidence=conf)
 
     def test_mismatched_sizes(self, planted):
@@ -311,16 +312,17 @@ class TestBootstrapErrors:
 
 class TestPermutation:
     def test_planted_relation_is_significant(self, planted):
-        r, p = permutation_test(*planted, n_perm=200, seed=0)
+        res = permutation_test(*planted, n_perm=200, seed=0)
+        r, p = res.estimate, res.p
         assert r == compare_rdms(*planted)
         assert p == pytest.approx(1 / 201)  # no permutation reaches a strong real relation
 
     def test_independent_rdms_not_significant(self, independent):
-        r, p = permutation_test(*independent, n_perm=200, seed=0)
+        p = permutation_test(*independent, n_perm=200, seed=0).p
         assert p > 0.05
 
     def test_p_values_roughly_uniform_under_null(self):
-        ps = [permutation_test(*_independent_pair(n=12, p=5, seed=s), n_perm=49, seed=s)[1]
+        ps = [permutation_test(*_independent_pair(n=12, p=5, seed=s), n_perm=49, seed=s).p
               for s in range(40)]
         ps = np.array(ps)
         assert np.all(ps >= 1 / 50) and np.all(ps <= 1)
@@ -328,33 +330,38 @@ class TestPermutation:
         assert np.mean(ps <= 0.05) <= 0.2
 
     def test_deterministic_given_seed(self, independent):
-        assert permutation_test(*independent, n_perm=100, seed=3) == permutation_test(*independent, n_perm=100, seed=3)
-        ps = {permutation_test(*independent, n_perm=100, seed=s)[1] for s in range(5)}
+        one, two = permutation_test(*independent, n_perm=100, seed=3), permutation_test(*independent, n_perm=100, seed=3)
+        assert (one.estimate, one.p) == (two.estimate, two.p)
+        np.testing.assert_array_equal(one.distribution, two.distribution)
+        ps = {permutation_test(*independent, n_perm=100, seed=s).p for s in range(5)}
         assert len(ps) > 1
 
     def test_reimplementation(self, independent):
         a, b = independent
-        r, p = permutation_test(a, b, n_perm=60, seed=11)
+        res = permutation_test(a, b, n_perm=60, seed=11)
+        r, p = res.estimate, res.p
         rng = np.random.default_rng(11)
         null = []
         for _ in range(60):
             perm = rng.permutation(N)
             null.append(compare_rdms(a, b[np.ix_(perm, perm)]))
         assert p == pytest.approx((1 + np.sum(np.array(null) >= r)) / 61)
+        np.testing.assert_allclose(res.distribution, null, atol=1e-12)
 
     def test_two_sided_catches_negative_relation(self, planted):
         a, b = planted
         neg = b.max() - b
         np.fill_diagonal(neg, 0)
-        r, p_greater = permutation_test(a, neg, n_perm=100, seed=0)
+        res = permutation_test(a, neg, n_perm=100, seed=0)
+        r, p_greater = res.estimate, res.p
         assert r < -0.3
         assert p_greater == pytest.approx(1.0)
-        _, p_two = permutation_test(a, neg, n_perm=100, seed=0, alternative="two-sided")
+        p_two = permutation_test(a, neg, n_perm=100, seed=0, alternative="two-sided").p
         assert p_two == pytest.approx(1 / 101)
 
     @pytest.mark.parametrize("n_perm", [1, 7, 99])
     def test_p_floor(self, planted, n_perm):
-        _, p = permutation_test(*planted, n_perm=n_perm, seed=0)
+        p = permutation_test(*planted, n_perm=n_perm, seed=0).p
         assert p >= 1 / (n_perm + 1)
         assert p == pytest.approx(1 / (n_perm + 1))
 

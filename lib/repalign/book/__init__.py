@@ -1,0 +1,28 @@
+"""The book's own helpers: recording a chapter's numbers and the cached simulated cohorts."""
+
+from .cohorts import (
+    MODALITIES,
+    TwoSessions,
+    mixed_space,
+    normalise_space,
+    simulate_group,
+    simulate_two_sessions,
+    simulated_ma_rdms,
+    simulated_two_sessions,
+    special100_spaces,
+)
+from .record import read_records, record
+
+__all__ = [
+    "read_records",
+    "record",
+    "MODALITIES",
+    "TwoSessions",
+    "mixed_space",
+    "normalise_space",
+    "simulate_group",
+    "simulate_two_sessions",
+    "simulated_ma_rdms",
+    "simulated_two_sessions",
+    "special100_spaces",
+]

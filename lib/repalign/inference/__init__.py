@@ -1,0 +1,37 @@
+"""Statistical inference on RDMs: bootstrap, permutation, fixed/random effects, noise ceilings, FDR, CV-NNLS."""
+
+from .bootstrap import BootstrapResult, bootstrap_rdm_correlation
+from .ceiling import NoiseCeiling, noise_ceiling
+from .effects import (
+    GroupSizeCurve,
+    RandomEffectsResult,
+    Session1Control,
+    fixed_effects,
+    group_size_curve,
+    random_effects,
+    session1_control,
+)
+from .fdr import fdr
+from .permutation import PermutationResult, permutation_test, sign_flips
+from .reweight import CVNNLSResult, cv_nnls, stimulus_folds
+
+__all__ = [
+    "BootstrapResult",
+    "bootstrap_rdm_correlation",
+    "PermutationResult",
+    "permutation_test",
+    "sign_flips",
+    "GroupSizeCurve",
+    "RandomEffectsResult",
+    "Session1Control",
+    "fixed_effects",
+    "group_size_curve",
+    "random_effects",
+    "session1_control",
+    "NoiseCeiling",
+    "noise_ceiling",
+    "fdr",
+    "CVNNLSResult",
+    "cv_nnls",
+    "stimulus_folds",
+]

@@ -1,0 +1,40 @@
+"""Representational dissimilarity matrices: compute, compare, annotate, lay out, convert."""
+
+from .annotations import caption_word_rdm, category_rdm, content_words
+from .compare import COMPARE_METHODS, compare_rdms, correlate, kendall_tau_a
+from .compute import (
+    RDM_METRICS,
+    check_same_items,
+    compute_rdm,
+    condensed_stack,
+    n_items_from_condensed,
+    square_stack,
+    to_condensed,
+    to_square,
+)
+from .interop import from_rsatoolbox, to_rsatoolbox
+from .layout import LINKAGES, classical_mds, cluster_order, mds
+
+__all__ = [
+    "RDM_METRICS",
+    "check_same_items",
+    "compute_rdm",
+    "condensed_stack",
+    "n_items_from_condensed",
+    "square_stack",
+    "to_condensed",
+    "to_square",
+    "COMPARE_METHODS",
+    "compare_rdms",
+    "correlate",
+    "kendall_tau_a",
+    "caption_word_rdm",
+    "category_rdm",
+    "content_words",
+    "LINKAGES",
+    "classical_mds",
+    "cluster_order",
+    "mds",
+    "from_rsatoolbox",
+    "to_rsatoolbox",
+]

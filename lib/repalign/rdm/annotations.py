@@ -1,0 +1,105 @@
+"""RDMs from human annotations: category sets and caption content words."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.distance import pdist, squareform
+
+from repalign.core.validation import check_int
+from repalign.rdm.compute import compute_rdm
+
+__all__ = ["caption_word_rdm", "category_rdm", "content_words"]
+
+
+def category_rdm(categories) -> np.ndarray:
+    """Jaccard-distance RDM between stimuli's label sets (e.g. COCO categories).
+
+    ``d_ij = 1 - |C_i & C_j| / |C_i | C_j|``: 0 for identical label sets, 1 for disjoint ones. A model
+    RDM built from human annotations, independent of any network.
+
+    Parameters
+    ----------
+    categories : sequence of sequences of str
+        The labels of each stimulus (``StimulusSet.categories``); none may be empty.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_items, n_items)
+    """
+    if isinstance(categories, (str, bytes)) or not hasattr(categories, "__len__"):
+        raise TypeError("categories must be a sequence of label lists")
+    sets = []
+    for i, labels in enumerate(categories):
+        if isinstance(labels, str):
+            raise TypeError(f"categories[{i}] is a string; expected a list of labels")
+        labels = set(labels)
+        if not labels:
+            raise ValueError(f"categories[{i}] is empty; the Jaccard distance is undefined for it")
+        sets.append(labels)
+    if len(sets) < 2:
+        raise ValueError(f"categories must describe at least 2 stimuli; got {len(sets)}")
+    vocab = sorted(set().union(*sets))
+    onehot = np.array([[c in s for c in vocab] for s in sets], dtype=bool)
+    return squareform(pdist(onehot, metric="jaccard"), checks=False)
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased content words of a caption: letters only, scikit-learn's English stop words removed,
+    plural ``-s`` folded (``"dogs"`` -> ``"dog"``, but not ``"grass"``, ``"bus"``).
+
+    Parameters
+    ----------
+    text : str
+        One caption.
+
+    Returns
+    -------
+    list of str
+    """
+    import re
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string; got {type(text).__name__}")
+    words = [w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 1 and w not in ENGLISH_STOP_WORDS]
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) else w for w in words]
+
+
+def caption_word_rdm(captions, *, n_captions: int = 5) -> np.ndarray:
+    """Content-word overlap RDM between stimuli, from their human captions only (no model involved).
+
+    Each stimulus becomes the count vector of the content words (:func:`content_words`) of its first
+    ``n_captions`` captions, so a word that several annotators used weighs more; ``d_ij`` is
+    ``1 - cosine`` between the count vectors: 0 for the same words in the same proportions, 1 for no
+    shared word.
+
+    Parameters
+    ----------
+    captions : sequence of sequences of str
+        The captions of each stimulus (``StimulusSet.captions``).
+    n_captions : int
+        Captions used per stimulus (the first ones).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_items, n_items)
+    """
+    n_captions = check_int(n_captions, "n_captions", minimum=1)
+    if isinstance(captions, (str, bytes)) or not hasattr(captions, "__len__"):
+        raise TypeError("captions must be a sequence of caption lists")
+    if len(captions) < 2:
+        raise ValueError(f"captions must describe at least 2 stimuli; got {len(captions)}")
+    bags = []
+    for i, caps in enumerate(captions):
+        if isinstance(caps, str):
+            raise TypeError(f"captions[{i}] is a string; expected a list of captions")
+        words = [w for c in list(caps)[:n_captions] for w in content_words(c)]
+        if not words:
+            raise ValueError(f"captions[{i}] has no content words")
+        bags.append(words)
+    vocab = {w: k for k, w in enumerate(sorted({w for b in bags for w in b}))}
+    counts = np.zeros((len(bags), len(vocab)))
+    for i, b in enumerate(bags):
+        np.add.at(counts[i], [vocab[w] for w in b], 1.0)
+    return compute_rdm(counts, metric="cosine")

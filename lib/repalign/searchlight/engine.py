@@ -1,0 +1,466 @@
+"""The fast searchlight engine: chunked sphere RDMs and their comparison with model RDMs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from repalign.core.device import torch_device
+from repalign.core.progress import progress_bar
+from repalign.core.validation import check_choice, check_int
+from repalign.distributed import check_client, gather_in_order, keep_freed_memory
+from repalign.searchlight.inputs import _inputs, _masked_patterns, _model_matrix
+from repalign.searchlight.spheres import _Neighbours, sphere_offsets
+
+__all__ = ["SEARCHLIGHT_METHODS", "SEARCHLIGHT_METRICS", "searchlight_scores"]
+
+
+#: Dissimilarities of a sphere's RDM (``metric``).
+SEARCHLIGHT_METRICS = ("correlation", "euclidean")
+
+#: Comparisons of a sphere's RDM with the model RDMs (``method``).
+SEARCHLIGHT_METHODS = ("spearman", "pearson")
+
+
+def _pick_backend(backend: str, device):
+    check_choice(backend, "backend", ("auto", "torch", "numpy"))
+    if backend == "numpy":
+        if device not in (None, "cpu"):
+            raise ValueError(f"device must be None or 'cpu' with backend='numpy'; got {device!r}")
+        return None, None
+    try:
+        import torch
+    except ImportError:
+        if backend == "torch":
+            raise ImportError("backend='torch' needs torch installed") from None
+        return None, None
+    return torch, torch_device(device)
+
+
+def _rank_rows(v, xp, torch):
+    """Average ranks (1-based, ties averaged exactly as scipy.stats.rankdata) of each row of ``v``."""
+    b, m = v.shape
+    if torch is not None:
+        sv, order = torch.sort(v, dim=1)
+        new = torch.ones((b, m), dtype=torch.bool, device=v.device)
+        new[:, 1:] = sv[:, 1:] != sv[:, :-1]
+        pos = torch.arange(1, m + 1, dtype=torch.float64, device=v.device).expand(b, m)
+        if bool(new.all()):
+            ranks_sorted = pos
+        else:  # average the positions inside each run of equal values
+            gid = torch.cumsum(new, dim=1) - 1 + (torch.arange(b, device=v.device) * m)[:, None]
+            gid = gid.reshape(-1)
+            tot = torch.zeros(b * m, dtype=torch.float64, device=v.device).index_add_(0, gid, pos.reshape(-1))
+            cnt = torch.zeros(b * m, dtype=torch.float64, device=v.device).index_add_(
+                0, gid, torch.ones(b * m, dtype=torch.float64, device=v.device))
+            ranks_sorted = (tot[gid] / cnt[gid]).reshape(b, m)
+        ranks = torch.empty((b, m), dtype=torch.float64, device=v.device)
+        ranks.scatter_(1, order, ranks_sorted)
+        return ranks
+    order = np.argsort(v, axis=1, kind="stable")
+    sv = np.take_along_axis(v, order, 1)
+    new = np.ones((b, m), dtype=bool)
+    new[:, 1:] = sv[:, 1:] != sv[:, :-1]
+    pos = np.broadcast_to(np.arange(1, m + 1, dtype=np.float64), (b, m))
+    if new.all():
+        ranks_sorted = pos
+    else:
+        gid = (np.cumsum(new, axis=1) - 1 + (np.arange(b) * m)[:, None]).ravel()
+        tot = np.bincount(gid, weights=pos.ravel(), minlength=b * m)
+        cnt = np.bincount(gid, minlength=b * m)
+        ranks_sorted = (tot[gid] / cnt[gid]).reshape(b, m)
+    ranks = np.empty((b, m), dtype=np.float64)
+    np.put_along_axis(ranks, order, ranks_sorted, 1)
+    return ranks
+
+
+def _rank_scores(v: np.ndarray, models: np.ndarray) -> np.ndarray:
+    """Spearman correlations of each row of ``v`` (non-negative float64) with centred, unit-norm model ranks.
+
+    The value bits of ``v`` (monotonic as integers for non-negative floats, the lowest ones dropped)
+    go to the high bits of a uint64 key and the column index to the low bits, so one SIMD integer
+    sort per row gives the order and exposes ties, which get their average rank as in
+    ``scipy.stats.rankdata``. Ranks are never scattered back: the model values are gathered in
+    sorted order instead.
+    """
+    b, m = v.shape
+    ibits = max(1, int(m - 1).bit_length())
+    key = (v.view(np.uint64) >> np.uint64(ibits)) << np.uint64(ibits)
+    key |= np.arange(m, dtype=np.uint64)
+    # keys of non-negative finite floats order like the floats themselves, and numpy's SIMD sort of
+    # float64 is faster than its uint64 sort: sort the keys as float64 (bits unchanged)
+    key.view(np.float64).sort(axis=1)
+    order = (key & np.uint64((1 << ibits) - 1)).astype(np.intp)
+    hi = key >> np.uint64(ibits)
+    same = hi[:, 1:] == hi[:, :-1]  # ties with the previous entry
+    ranks = np.broadcast_to(np.arange(1, m + 1, dtype=np.float64), (b, m))
+    tied = np.flatnonzero(same.any(1))
+    if tied.size:
+        ranks = np.array(ranks)
+        new = np.ones((tied.size, m), dtype=bool)
+        new[:, 1:] = ~same[tied]
+        pos = np.arange(m)
+        first = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
+        last_new = np.ones((tied.size, m), dtype=bool)
+        last_new[:, :-1] = new[:, 1:]
+        last = np.minimum.accumulate(np.where(last_new, pos, m)[:, ::-1], axis=1)[:, ::-1]
+        ranks[tied] = (first + last) / 2.0 + 1.0
+    centred = ranks - (m + 1) / 2.0
+    norm = np.sqrt(np.einsum("ij,ij->i", centred, centred))
+    r = np.empty((b, models.shape[1]))
+    for k in range(models.shape[1]):
+        r[:, k] = np.einsum("ij,ij->i", centred, models[:, k][order]) / norm
+    return r
+
+
+class _Engine:
+    """Gram matrices of spheres, computed in full at the start of each z-run of centres and
+    updated incrementally along it: moving the centre one voxel along z adds the voxels of the
+    leading cap and removes those of the trailing cap (109 of 895 voxels each at radius 6).
+
+    The patterns carry an extra column of ones, so each Gram matrix also holds the sphere's voxel
+    sums (last column) and voxel count (last entry). The engine is read-only once built, so
+    several threads can share it.
+    """
+
+    def __init__(self, patterns, nb, torch, device):
+        self.torch, self.device, self.nb = torch, device, nb
+        aug = np.zeros((patterns.shape[0], patterns.shape[1] + 1), dtype=patterns.dtype)
+        aug[:, :-1] = patterns
+        aug[:-1, -1] = 1.0  # not on the padding row
+        self.patterns = torch.from_numpy(aug).to(device) if torch is not None else aug
+        ball = {tuple(o) for o in nb.offsets.tolist()}
+        ez = np.array([0, 0, 1])
+        self.enter = np.array([o for o in nb.offsets if tuple(o + ez) not in ball], dtype=np.int64)
+        self.leave = np.array([o - ez for o in nb.offsets if tuple(o - ez) not in ball], dtype=np.int64)
+        c = aug.shape[1]
+        iu = np.triu_indices(c, k=0)
+        self.flat_iu = iu[0] * c + iu[1]
+        self.n_cond = c - 1
+        # positions in the triangle: off-diagonal condition pairs, condition diagonal, sums, count
+        self.pos_off = np.flatnonzero((iu[0] < iu[1]) & (iu[1] < c - 1))
+        self.pos_diag = np.flatnonzero((iu[0] == iu[1]) & (iu[0] < c - 1))
+        self.pos_sum = np.flatnonzero((iu[1] == c - 1) & (iu[0] < c - 1))
+        if torch is not None:
+            self.flat_iu_t = torch.from_numpy(self.flat_iu).to(device)
+
+    def _gram(self, idx: np.ndarray, minus: np.ndarray | None = None):
+        """Upper triangles (with diagonal) of X^T X (minus Y^T Y for rows ``minus``), float64."""
+        t = self.torch
+        if t is not None:
+            def gather(rows):
+                it = t.from_numpy(rows).to(self.device)
+                return self.patterns.index_select(0, it.reshape(-1)).view(rows.shape[0], rows.shape[1], -1)
+
+            x = gather(idx)
+            g = t.bmm(x.transpose(1, 2), x)
+            if minus is not None:
+                y = gather(minus)
+                g.baddbmm_(y.transpose(1, 2), y, alpha=-1.0)
+            return g.reshape(idx.shape[0], -1).index_select(1, self.flat_iu_t).double()
+
+        def gram(rows):
+            x = self.patterns[rows]
+            return np.matmul(np.ascontiguousarray(x.transpose(0, 2, 1)), x)
+
+        g = gram(idx)
+        if minus is not None:
+            g -= gram(minus)
+        return g.reshape(idx.shape[0], -1)[:, self.flat_iu].astype(np.float64)
+
+    def __call__(self, centres: np.ndarray) -> np.ndarray:
+        """Gram upper triangles (float64 numpy, ``(n_centres, n_tri)``) of consecutive ``centres``."""
+        nb, t = self.nb, self.torch
+        co = nb.coords[centres]
+        cont = np.zeros(centres.size, dtype=bool)
+        cont[1:] = (co[1:, 0] == co[:-1, 0]) & (co[1:, 1] == co[:-1, 1]) & (co[1:, 2] == co[:-1, 2] + 1)
+        first = np.flatnonzero(~cont)
+        step = np.flatnonzero(cont)
+        start = np.maximum.accumulate(np.where(~cont, np.arange(centres.size), 0))
+        full = self._gram(nb.lookup(centres[first], nb.offsets))
+        # every row of the chunk is the sum of its run's full Gram and the cap updates since the
+        # run began: cumulative sums over the chunk, minus the sum before the run's first centre
+        k0 = int(first[1]) if first.size > 1 else centres.size  # rows of the first run need no fix
+        if t is not None:
+            vals = t.empty((centres.size, full.shape[1]), dtype=t.float64, device=self.device)
+            vals[t.from_numpy(first).to(self.device)] = full
+            if step.size:
+                rows = centres[step]
+                vals[t.from_numpy(step).to(self.device)] = self._gram(nb.lookup(rows, self.enter),
+                                                                      nb.lookup(rows, self.leave))
+            cs = t.cumsum(vals, dim=0)
+            if k0 < centres.size:
+                cs[k0:] -= cs.index_select(0, t.from_numpy(start[k0:] - 1).to(self.device))
+            return cs.cpu().numpy()
+        vals = np.empty((centres.size, full.shape[1]))
+        vals[first] = full
+        if step.size:
+            rows = centres[step]
+            vals[step] = self._gram(nb.lookup(rows, self.enter), nb.lookup(rows, self.leave))
+        cs = np.cumsum(vals, axis=0)
+        if k0 < centres.size:
+            cs[k0:] -= cs[start[k0:] - 1]
+        return cs
+
+
+def _scores(engine, centres, models, metric, method, dtype):
+    """Model correlations (n_centres, n_models) for one chunk of consecutive centres."""
+    g = engine(centres)
+    diag = g[:, engine.pos_diag]
+    off = g[:, engine.pos_off]
+    i, j = np.triu_indices(diag.shape[1], k=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if metric == "correlation":
+            s = g[:, engine.pos_sum]
+            n = g[:, -1:]
+            var = diag - s * s / n
+            bad = np.any(var <= 1e-6 * np.maximum(diag, 1e-300), axis=1)  # a constant condition pattern
+            inv = 1.0 / np.sqrt(np.where(var > 0, var, np.nan))
+            a = s * inv / np.sqrt(n)
+            v = off * inv[:, i]
+            v *= inv[:, j]
+            v -= a[:, i] * a[:, j]
+            np.subtract(1.0, v, out=v)
+            bad |= ~np.isfinite(inv).all(1)  # the Gram part is finite, so v is finite where inv is
+        else:
+            v = np.sqrt(np.maximum(diag[:, i] + diag[:, j] - 2.0 * off, 0.0))
+            bad = ~np.isfinite(v).all(1)
+    v[bad] = 1.0
+    if method == "spearman":
+        if dtype == "float32":
+            r = _rank_scores(np.maximum(v, 0.0, out=v), models)
+        else:
+            v = _rank_rows(v, np, None)
+            v -= v.mean(1, keepdims=True)
+            r = (v @ models) / np.linalg.norm(v, axis=1)[:, None]
+    else:
+        v -= v.mean(1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = (v @ models) / np.linalg.norm(v, axis=1)[:, None]
+    r[bad] = np.nan
+    return r
+
+
+@dataclass
+class _Plan:
+    """Everything a worker needs to compute chunks of one subject's searchlight (picklable).
+
+    Chunk ``k`` is centres ``[k * chunk, (k + 1) * chunk)`` in C order. Every path (one thread,
+    several threads, dask tasks) computes a chunk with the same calls on the same inputs, so the
+    maps are bit-for-bit the same however the chunks are spread.
+    """
+
+    patterns: np.ndarray  # (n_mask_voxels + 1, n_conditions), the last row the zero padding
+    mask: np.ndarray
+    radius: float
+    models: np.ndarray  # (n_pairs, n_models), centred, unit norm (ranked for Spearman)
+    counts: np.ndarray  # mask voxels in each centre's sphere
+    chunk: int
+    metric: str
+    method: str
+    dtype: str
+    min_voxels: int
+    backend: str
+    device: object
+    token: str = ""
+
+    @property
+    def n_centres(self) -> int:
+        return int(self.counts.size)
+
+    @property
+    def n_chunks(self) -> int:
+        return -(-self.n_centres // self.chunk)
+
+    def centres(self, k: int) -> np.ndarray:
+        return np.arange(k * self.chunk, min((k + 1) * self.chunk, self.n_centres))
+
+
+_ENGINES: dict = {}  # per-process cache: plan token -> engine (dask workers reuse it across tasks)
+
+
+def _engine_for(plan: _Plan) -> _Engine:
+    eng = _ENGINES.get(plan.token)
+    if eng is None:
+        torch, dev = _pick_backend(plan.backend, plan.device)
+        eng = _Engine(plan.patterns, _Neighbours(plan.mask, plan.radius), torch, dev)
+        while len(_ENGINES) >= 2:
+            _ENGINES.pop(next(iter(_ENGINES)))
+        _ENGINES[plan.token] = eng
+    return eng
+
+
+def _run_chunks(plan: _Plan, chunk_ids, model_cols=None, n_jobs: int = 1, progress: bool = False) -> np.ndarray:
+    """Scores ``(n_models, n_centres_of_those_chunks)`` of chunks ``chunk_ids``, in their order.
+
+    Each chunk runs with one torch and one BLAS thread; ``n_jobs`` threads take chunks in turn.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    engine = _engine_for(plan)
+    models = plan.models if model_cols is None else plan.models[:, list(model_cols)]
+    chunk_ids = list(chunk_ids)
+
+    def one(k):
+        centres = plan.centres(k)
+        r = _scores(engine, centres, models, plan.metric, plan.method, plan.dtype)
+        r[plan.counts[centres] < plan.min_voxels] = np.nan
+        return r
+
+    t = engine.torch
+    on_cpu = t is None or engine.device.type == "cpu"
+    n_jobs = max(1, min(n_jobs if on_cpu else 1, len(chunk_ids)))
+    before = t.get_num_threads() if t is not None else None
+    try:
+        if t is not None and on_cpu:
+            t.set_num_threads(1)
+        with threadpool_limits(1):
+            if n_jobs == 1:
+                parts = [one(k) for k in progress_bar(chunk_ids, enabled=progress, desc="searchlight",
+                                                      unit="chunk")]
+            else:
+                with ThreadPoolExecutor(n_jobs) as pool:
+                    parts = list(progress_bar(pool.map(one, chunk_ids), enabled=progress, desc="searchlight",
+                                              unit="chunk", total=len(chunk_ids)))
+    finally:
+        if before is not None:
+            t.set_num_threads(before)
+    if not parts:
+        return np.empty((models.shape[1], 0))
+    return np.concatenate(parts, axis=0).T
+
+
+def _prepare(data, mask, model_rdms, radius, metric, method, min_voxels, max_memory, backend, device, dtype):
+    """Validate the inputs of :func:`searchlight_rsa` and build its plan; also returns (shape, affine, single)."""
+    import uuid
+
+    check_choice(metric, "metric", SEARCHLIGHT_METRICS)
+    check_choice(method, "method", SEARCHLIGHT_METHODS)
+    check_choice(dtype, "dtype", ("float32", "float64"))
+    sphere_offsets(radius)  # validates radius at the door (the engine builds its own sphere)
+    min_voxels = check_int(min_voxels, "min_voxels", minimum=1)
+    if isinstance(max_memory, bool) or not isinstance(max_memory, (int, float, np.integer, np.floating)):
+        raise TypeError(f"max_memory must be a number of bytes; got {type(max_memory).__name__}")
+    if not max_memory > 0:
+        raise ValueError(f"max_memory must be > 0 bytes; got {max_memory}")
+    _pick_backend(backend, device)
+    arr, cond_axis, m, affine, header, data_nii = _inputs(data, mask)
+    n_cond = arr.shape[cond_axis]
+    if n_cond < 3:
+        raise ValueError(f"data must hold at least 3 conditions; got {n_cond}")
+    models, single = _model_matrix(model_rdms, n_cond)
+    if metric == "correlation":
+        min_voxels = max(min_voxels, 2)
+
+    np_dtype = np.float32 if dtype == "float32" else np.float64
+    patterns = _masked_patterns(arr, cond_axis, m, np_dtype)
+    # constants that leave every sphere's RDM unchanged are removed for precision: each condition's
+    # mean over the mask (correlation), each voxel's mean over conditions (euclidean)
+    if metric == "correlation":
+        patterns[:-1] -= patterns[:-1].mean(0, keepdims=True)
+    else:
+        patterns[:-1] -= patterns[:-1].mean(1, keepdims=True)
+    if method == "spearman":
+        from scipy.stats import rankdata
+
+        models = np.apply_along_axis(rankdata, 1, models)
+    models = models - models.mean(1, keepdims=True)
+    models = (models / np.linalg.norm(models, axis=1, keepdims=True)).T.copy()  # (n_pairs, n_models)
+
+    nb = _Neighbours(m, radius)
+    counts = nb.counts(m)
+    n_pairs = n_cond * (n_cond - 1) // 2
+    item = np.dtype(np_dtype).itemsize
+    n_tri = n_pairs + n_cond
+    n_cap = len({(a, b) for a, b, _ in nb.offsets.tolist()})  # voxels entering a sphere per step
+    per_centre = (n_cap * 2 * (n_cond * item + 8)  # gathered caps and their indices
+                  + 2 * n_cond * n_cond * item + 3 * n_tri * 8  # Gram, triangle, cumulative sums
+                  + n_pairs * 8 * 6)  # RDM, sort keys, ranks
+    chunk = int(max(1, min(nb.n, max_memory // per_centre)))
+    dev = None if device is None else str(device)
+    plan = _Plan(patterns, m, float(radius), models, counts, chunk, metric, method, dtype, min_voxels,
+                 backend, dev, uuid.uuid4().hex)
+    return plan, (m.shape, affine, single)
+
+
+def _assemble(plan: _Plan, scores: np.ndarray, meta):
+    """(n_models, n_centres) scores -> maps (arrays or NIfTI images, as :func:`searchlight_rsa` returns)."""
+    shape, affine, single = meta
+    maps = np.full((scores.shape[0],) + shape, np.nan)
+    maps[(slice(None),) + tuple(np.nonzero(plan.mask))] = scores
+    if affine is not None:
+        import nibabel as nib
+
+        imgs = [nib.Nifti1Image(mp.astype(np.float32), affine) for mp in maps]
+        return imgs[0] if single else imgs
+    return maps[0] if single else maps
+
+
+def _check_jobs(n_jobs) -> int:
+    import os
+
+    if n_jobs is None:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return check_int(n_jobs, "n_jobs", minimum=1)
+
+
+def _searchlight_task(plan, chunk_ids, model_cols):
+    keep_freed_memory()
+    return _run_chunks(plan, chunk_ids, model_cols, n_jobs=1)
+
+
+def searchlight_scores(client, plans: list, *, models_per_task: int | None = None,
+                       chunks_per_task: int | None = None, progress: bool = True) -> list:
+    """Searchlight scores ``(n_models, n_centres)`` of each plan, computed as tasks on ``client``.
+
+    Used by ``searchlight_rsa(..., client=)`` and ``group_searchlight(..., client=)`` (plans come
+    from ``repalign.searchlight.engine._prepare``). Each subject's plan (its masked patterns, about
+    ``4 x n_voxels x n_conditions`` bytes) is sent to the workers once; a task computes a run of
+    consecutive chunks of centres for a group of models, exactly as the local path does.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    plans : list
+        One plan per subject.
+    models_per_task : int, optional
+        Models per task (default: all in one task, so each sphere's RDM is ranked once).
+    chunks_per_task : int, optional
+        Engine chunks per task (default: about 8 tasks per worker thread over all subjects).
+    progress : bool
+        Progress bar over finished tasks.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``(n_models, n_centres)`` scores of each plan, in order (bit-for-bit those of the local path).
+    """
+    check_client(client)
+    n_threads = max(1, sum(client.nthreads().values()))
+    n_models = plans[0].models.shape[1]
+    models_per_task = n_models if models_per_task is None else check_int(models_per_task, "models_per_task", minimum=1)
+    groups = [list(range(s, min(s + models_per_task, n_models))) for s in range(0, n_models, models_per_task)]
+    total_chunks = sum(p.n_chunks for p in plans) * len(groups)
+    if chunks_per_task is None:
+        chunks_per_task = max(1, total_chunks // (8 * n_threads))
+    chunks_per_task = check_int(chunks_per_task, "chunks_per_task", minimum=1)
+    futures, where = [], []
+    for si, plan in enumerate(plans):
+        remote = client.scatter(plan, broadcast=True, hash=False)  # on every worker: survives a lost worker
+        for gi, cols in enumerate(groups):
+            for c0 in range(0, plan.n_chunks, chunks_per_task):
+                ids = list(range(c0, min(c0 + chunks_per_task, plan.n_chunks)))
+                futures.append(client.submit(_searchlight_task, remote, ids, cols, pure=False,
+                                             key=f"searchlight-{plan.token}-{gi}-{c0}"))
+                where.append((si, gi, c0))
+    results = gather_in_order(client, futures, progress=progress, desc="searchlight tasks")
+    out = [np.full((n_models, p.n_centres), np.nan) for p in plans]
+    for (si, gi, c0), r in zip(where, results):
+        plan = plans[si]
+        start = c0 * plan.chunk
+        out[si][np.array(groups[gi])[:, None], np.arange(start, start + r.shape[1])[None, :]] = r
+    return out
+

@@ -1,0 +1,293 @@
+"""Group statistics of searchlight maps: t tests and sign-flip permutation (max-t FWE)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from repalign.core.progress import progress_bar
+from repalign.core.validation import check_choice, check_finite, check_int, check_seed
+from repalign.distributed import check_client, gather_in_order
+from repalign.inference.permutation import sign_flips
+from repalign.searchlight.inputs import (
+    _affines_match,
+    _is_nifti,
+    _load_img,
+    _load_mask,
+    _numeric_array,
+)
+
+__all__ = ["GroupPermutation", "GroupTTest", "PermutationBatch", "group_permutation_test", "group_ttest",
+           "permutation_batches"]
+
+
+@dataclass(frozen=True)
+class GroupTTest:
+    """Result of :func:`group_ttest` (maps are arrays with NaN outside the mask, or NIfTI images).
+
+    Attributes
+    ----------
+    t : map
+        One-sample t at every voxel.
+    p : map
+        p of the t (parametric, or from sign flips); threshold it with :func:`repalign.inference.fdr`.
+    """
+
+    t: object
+    p: object
+
+
+@dataclass(frozen=True)
+class GroupPermutation:
+    """Result of :func:`group_permutation_test` (maps are arrays or NIfTI images).
+
+    Attributes
+    ----------
+    t : map
+        One-sample t at every voxel.
+    p : map
+        Uncorrected permutation p (threshold it with :func:`repalign.inference.fdr` for BH-FDR).
+    p_fwe : map
+        Family-wise-error-corrected p from the max-statistic null (threshold it directly:
+        ``p_fwe < 0.05`` controls the chance of any false positive voxel at 5 %).
+    max_null : numpy.ndarray
+        ``(n_perm,)`` the largest t (``"less"``: the smallest; ``"two-sided"``: the largest ``|t|``)
+        over voxels under each sign flip.
+    """
+
+    t: object
+    p: object
+    p_fwe: object
+    max_null: np.ndarray
+
+
+@dataclass(frozen=True)
+class PermutationBatch:
+    """What one batch of sign flips contributes to :func:`group_permutation_test`.
+
+    Attributes
+    ----------
+    hits : numpy.ndarray
+        ``(n_voxels,)`` int64: flips of the batch whose t at the voxel reaches the observed t.
+    max_null : numpy.ndarray
+        ``(n_flips,)`` the max statistic over voxels of each flip.
+    """
+
+    hits: np.ndarray
+    max_null: np.ndarray
+
+
+def _group_stack(maps, mask):
+    """(subjects x mask voxels float64 array, mask, affine) from maps given as arrays or NIfTI images."""
+    affine = None
+    if isinstance(maps, (list, tuple)) and maps and _is_nifti(maps[0]):
+        imgs = [_load_img(x, f"maps[{i}]") for i, x in enumerate(maps)]
+        affine = imgs[0].affine
+        for i, im in enumerate(imgs):
+            if not _affines_match(im.affine, affine):
+                raise ValueError(f"maps[{i}] has a different affine from maps[0]")
+        stack = np.stack([np.asarray(im.dataobj, dtype=np.float64) for im in imgs])
+    elif _is_nifti(maps):
+        img = _load_img(maps, "maps")
+        affine = img.affine
+        stack = np.moveaxis(np.asarray(img.dataobj, dtype=np.float64), -1, 0)
+    else:
+        stack = _numeric_array(maps, "maps").astype(np.float64)
+    if stack.ndim != 4:
+        raise ValueError(f"maps must be (n_subjects, X, Y, Z); got shape {stack.shape}")
+    if stack.shape[0] < 2:
+        raise ValueError(f"maps must hold at least 2 subjects; got {stack.shape[0]}")
+    m, affine = _load_mask(mask, affine, "maps")
+    if stack.shape[1:] != m.shape:
+        raise ValueError(f"mask shape {m.shape} does not match the maps' shape {stack.shape[1:]}")
+    x = stack[:, m]
+    check_finite(x, "maps (inside the mask)")
+    return x, m, affine
+
+
+def _to_maps(values, m, affine):
+    out = []
+    for v in values:
+        vol = np.full(m.shape, np.nan)
+        vol[m] = v
+        if affine is not None:
+            import nibabel as nib
+
+            vol = nib.Nifti1Image(vol.astype(np.float32), affine)
+        out.append(vol)
+    return out
+
+
+def _flip_t(x: np.ndarray, flips: np.ndarray) -> np.ndarray:
+    """One-sample t of ``x`` (subjects x voxels) under each row of sign ``flips`` (perms x subjects).
+
+    The sum over subjects is accumulated subject by subject, so a permutation's t does not depend
+    on how the permutations are batched (bit-for-bit equal locally and on a cluster). Flipping signs
+    leaves the sum of squares unchanged, so only the mean changes.
+    """
+    n = x.shape[0]
+    total = np.zeros((flips.shape[0], x.shape[1]))
+    for s in range(n):
+        total += flips[:, s, None] * x[s]
+    mean = total / n
+    ss = np.einsum("sv,sv->v", x, x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return mean / np.sqrt(np.maximum(ss - n * mean * mean, 0.0) / (n * (n - 1)))
+
+
+def _perm_batch(x: np.ndarray, flips: np.ndarray, t_obs: np.ndarray, alternative: str) -> PermutationBatch:
+    """Exceedance counts per voxel (int64) and the max statistic of each permutation in ``flips``."""
+    tp = _flip_t(x, flips)
+    if alternative == "less":
+        tp, ref = -tp, -t_obs
+    elif alternative == "two-sided":
+        tp, ref = np.abs(tp), np.abs(t_obs)
+    else:
+        ref = t_obs
+    tp = np.where(np.isfinite(tp), tp, -np.inf)
+    hits = np.count_nonzero(tp >= ref - 1e-12, axis=0).astype(np.int64)
+    return PermutationBatch(hits, tp.max(axis=1))
+
+
+def group_permutation_test(maps, mask, *, n_perm: int = 1000, alternative: str = "greater", seed=0,
+                           batch_size: int = 100, client=None, progress: bool = True) -> GroupPermutation:
+    """Sign-flip permutation test across subjects with max-statistic family-wise error correction.
+
+    Under the null hypothesis each subject's map is symmetric around 0, so flipping the sign of
+    whole subject maps gives maps as likely as the observed one (Nichols & Holmes 2002). For each of
+    ``n_perm`` random flips (the same flip at every voxel, which keeps the spatial correlation of the
+    maps) the one-sample t map is computed; a voxel's uncorrected p counts the flips whose t at that
+    voxel reaches the observed t, its FWE-corrected p those whose largest t *anywhere* does, so
+    ``p_fwe < alpha`` bounds the chance of any false positive in the map by ``alpha``. Here
+    ``p = (1 + count) / (1 + n_perm)`` (never 0).
+
+    Parameters
+    ----------
+    maps : array-like, shape (n_subjects, X, Y, Z), or a sequence of 3-D NIfTI images
+        One searchlight map per subject, in a common space.
+    mask : array-like of bool, shape (X, Y, Z), or 3-D NIfTI image
+        Voxels to test; all subjects must be finite there.
+    n_perm : int, default 1000
+        Random sign flips (drawn from ``seed`` up front, so the result does not depend on batching).
+    alternative : {"greater", "two-sided", "less"}
+    seed : int or numpy.random.Generator
+        Seed of the flips (:func:`repalign.inference.sign_flips`: the same flips as
+        :func:`repalign.inference.random_effects` draws for the same seed and sizes).
+    batch_size : int, default 100
+        Flips per batch (per task on a cluster).
+    client : distributed.Client, optional
+        Run the batches as tasks on a Dask cluster; bit-for-bit the local result.
+    progress : bool
+        Progress bar over batches.
+
+    Returns
+    -------
+    GroupPermutation
+        ``t``, ``p``, ``p_fwe`` and ``max_null``; maps are arrays with NaN outside the mask, or NIfTI
+        images when the input held images.
+    """
+    check_choice(alternative, "alternative", ("greater", "two-sided", "less"))
+    n_perm = check_int(n_perm, "n_perm", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    rng = check_seed(seed)
+    x, m, affine = _group_stack(maps, mask)
+    flips = sign_flips(x.shape[0], n_perm, seed=rng)
+    t_obs = _flip_t(x, np.ones((1, x.shape[0])))[0]
+    batches = [flips[s:s + batch_size] for s in range(0, n_perm, batch_size)]
+    if client is not None:
+        results = permutation_batches(client, x, batches, t_obs, alternative=alternative, progress=progress)
+    else:
+        results = [_perm_batch(x, b, t_obs, alternative)
+                   for b in progress_bar(batches, enabled=progress, desc="sign flips", unit="batch")]
+    hits = np.sum([r.hits for r in results], axis=0)
+    max_null = np.concatenate([r.max_null for r in results])
+    stat = {"less": -t_obs, "two-sided": np.abs(t_obs)}.get(alternative, t_obs)
+    exceed = np.searchsorted(np.sort(max_null), stat - 1e-12, side="left")
+    p = (1.0 + hits) / (1.0 + n_perm)
+    p_fwe = (1.0 + (n_perm - exceed)) / (1.0 + n_perm)
+    t_map, p_map, fwe_map = _to_maps((t_obs, p, p_fwe), m, affine)
+    return GroupPermutation(t=t_map, p=p_map, p_fwe=fwe_map, max_null=max_null)
+
+
+def group_ttest(maps, mask, *, alternative: str = "greater", n_perm: int = 0, seed=0,
+                progress: bool = True) -> GroupTTest:
+    """One-sample t-test across subjects at every mask voxel, optionally with sign-flip permutations.
+
+    Parameters
+    ----------
+    maps : array-like, shape (n_subjects, X, Y, Z), or a sequence of 3-D NIfTI images
+        One searchlight map per subject (e.g. Spearman correlations), in a common space.
+    mask : array-like of bool, shape (X, Y, Z), or 3-D NIfTI image
+        Voxels to test; all subjects must be finite there.
+    alternative : {"greater", "two-sided", "less"}
+        Alternative hypothesis for the mean across subjects (``"greater"``: the model explains the
+        region better than chance).
+    n_perm : int, default 0
+        0: parametric p from the t distribution (``scipy.stats.ttest_1samp``). Otherwise: the p of
+        each voxel's t among ``n_perm`` random sign flips of the subjects' maps,
+        ``p = (1 + #{t_perm >= t}) / (1 + n_perm)`` (the flips are the same at every voxel); see
+        :func:`group_permutation_test` for family-wise corrected p and for running on a cluster.
+    seed : int or numpy.random.Generator
+        Seed of the sign flips.
+    progress : bool
+        Progress bar over permutation batches.
+
+    Returns
+    -------
+    GroupTTest
+        ``t`` and ``p``: arrays ``(X, Y, Z)`` with NaN outside the mask, or NIfTI images if the input
+        held images. Threshold ``p`` with :func:`repalign.inference.fdr`.
+    """
+    from scipy.stats import ttest_1samp
+
+    check_choice(alternative, "alternative", ("greater", "two-sided", "less"))
+    n_perm = check_int(n_perm, "n_perm", minimum=0)
+    if n_perm:
+        res = group_permutation_test(maps, mask, n_perm=n_perm, alternative=alternative, seed=seed,
+                                     progress=progress)
+        return GroupTTest(t=res.t, p=res.p)
+    check_seed(seed)
+    x, m, affine = _group_stack(maps, mask)
+    res = ttest_1samp(x, 0.0, axis=0, alternative=alternative)
+    t_map, p_map = _to_maps((np.asarray(res.statistic, dtype=np.float64),
+                             np.asarray(res.pvalue, dtype=np.float64)), m, affine)
+    return GroupTTest(t=t_map, p=p_map)
+
+
+def _perm_task(x, flips, t_obs, alternative):
+    return _perm_batch(x, flips, t_obs, alternative)
+
+
+def permutation_batches(client, x: np.ndarray, batches: list, t_obs: np.ndarray, *, alternative: str = "greater",
+                        progress: bool = True) -> list:
+    """The :class:`PermutationBatch` of each batch of sign flips, computed as tasks on ``client``.
+
+    Used by ``group_permutation_test(..., client=)``; ``x`` (subjects x voxels) is sent to the
+    workers once.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    x : numpy.ndarray
+        ``(n_subjects, n_voxels)`` the subjects' values inside the mask.
+    batches : list of numpy.ndarray
+        Sign flips ``(n_flips, n_subjects)`` of each task.
+    t_obs : numpy.ndarray
+        ``(n_voxels,)`` the observed one-sample t.
+    alternative : {"greater", "two-sided", "less"}
+    progress : bool
+        Progress bar over finished tasks.
+
+    Returns
+    -------
+    list of PermutationBatch
+        One per batch, in the order of ``batches``.
+    """
+    check_choice(alternative, "alternative", ("greater", "two-sided", "less"))
+    check_client(client)
+    remote_x = client.scatter(x, broadcast=True, hash=False)
+    remote_t = client.scatter(t_obs, broadcast=True, hash=False)
+    futures = [client.submit(_perm_task, remote_x, b, remote_t, alternative, pure=False) for b in batches]
+    return gather_in_order(client, futures, progress=progress, desc="sign-flip batches")
+
