@@ -64,18 +64,25 @@ CHROMIUM_ARGS = [
 #: npm packages the built pages load from jsDelivr (or cdnjs for MathJax, via plotly's HTML), pinned
 #: to the sha512 the registry publishes for their tarballs (`npm pack --json` prints it).
 NPM_PACKAGES = {
-    ("requirejs", "2.3.8"):
-        "sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw==",
-    ("@jupyter-widgets/html-manager", "1.0.15"):
-        "sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA==",
-    ("mathjax", "3.2.2"):
-        "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
+    (
+        "requirejs",
+        "2.3.8",
+    ): "sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw==",
+    (
+        "@jupyter-widgets/html-manager",
+        "1.0.15",
+    ): "sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA==",
+    (
+        "mathjax",
+        "3.2.2",
+    ): "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
 }
 
 
 # ---------------------------------------------------------------------------------------------
 # 1. Build
 # ---------------------------------------------------------------------------------------------
+
 
 def toc_docnames(toc_path: Path = REPO_ROOT / "_toc.yml") -> list[str]:
     """Every page of the book in toc order, as docnames (paths without suffix), parsed by the same
@@ -99,8 +106,9 @@ def build_site(executed_dir: Path, out_dir: Path, *, timeout: float = 600) -> Pa
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    shutil.copytree(REPO_ROOT / "book", root / "book",
-                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "_build"))
+    shutil.copytree(
+        REPO_ROOT / "book", root / "book", ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "_build")
+    )
     shutil.copy2(REPO_ROOT / "_toc.yml", root / "_toc.yml")
 
     config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -122,8 +130,16 @@ def build_site(executed_dir: Path, out_dir: Path, *, timeout: float = 600) -> Pa
 
     # The console script's own module, run by this interpreter: works in a venv, a tox env or a
     # system install alike, without relying on PATH.
-    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
-           "build", "-W", "--keep-going", "-n", str(root)]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from jupyter_book.cli.main import main; main()",
+        "build",
+        "-W",
+        "--keep-going",
+        "-n",
+        str(root),
+    ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
     log = proc.stdout + proc.stderr
@@ -154,9 +170,11 @@ def check_page_features(html_dir: Path, toc_path: Path = REPO_ROOT / "_toc.yml")
         text = page.read_text(encoding="utf-8", errors="replace")
         if (REPO_ROOT / f"{docname}.ipynb").exists():
             nb = f"{docname}.ipynb"
-            for what, pattern in (("Binder launch button", rf'href="https://mybinder\.org/v2/gh/[^"]*{re.escape(nb)}'),
-                                  ("Colab launch button", rf'href="https://colab\.research\.google\.com/github/[^"]*{re.escape(nb)}'),
-                                  ("download button (.ipynb)", rf'href="[^"]*_sources/{re.escape(nb)}"')):
+            for what, pattern in (
+                ("Binder launch button", rf'href="https://mybinder\.org/v2/gh/[^"]*{re.escape(nb)}'),
+                ("Colab launch button", rf'href="https://colab\.research\.google\.com/github/[^"]*{re.escape(nb)}'),
+                ("download button (.ipynb)", rf'href="[^"]*_sources/{re.escape(nb)}"'),
+            ):
                 if not re.search(pattern, text):
                     problems.append(f"{docname}: no {what}")
             if 'class="tag_solution' in text and "tag_hide-cell" not in text:
@@ -167,8 +185,11 @@ def check_page_features(html_dir: Path, toc_path: Path = REPO_ROOT / "_toc.yml")
     if glossary.is_file():
         if not re.search(r'<dl class="[^"]*\bglossary\b', glossary.read_text(encoding="utf-8", errors="replace")):
             problems.append("book/glossary: no glossary list")
-        linked = [p for p in html_dir.rglob("*.html")
-                  if p != glossary and "glossary.html#term-" in p.read_text(encoding="utf-8", errors="replace")]
+        linked = [
+            p
+            for p in html_dir.rglob("*.html")
+            if p != glossary and "glossary.html#term-" in p.read_text(encoding="utf-8", errors="replace")
+        ]
         if not linked:
             problems.append("no page links to a glossary term")
     return problems
@@ -203,8 +224,11 @@ def check_library_pages(html_dir: Path, toc_path: Path = REPO_ROOT / "_toc.yml")
             problems.append(f"{docname}: documents no function or class")
         module = importlib.import_module("repalign." + docname.rsplit("/", 1)[-1])
         ids = set(re.findall(r'\bid="(repalign\.[^"]+)"', text))
-        undocumented = [name for name in getattr(module, "__all__", [])
-                        if not any(i.startswith(module.__name__ + ".") and i.endswith("." + name) for i in ids)]
+        undocumented = [
+            name
+            for name in getattr(module, "__all__", [])
+            if not any(i.startswith(module.__name__ + ".") and i.endswith("." + name) for i in ids)
+        ]
         if undocumented:
             problems.append(f"{docname}: no entry for {undocumented}")
     chapters = sorted(html_dir.glob("notebooks/*.html"))
@@ -217,8 +241,9 @@ def check_library_pages(html_dir: Path, toc_path: Path = REPO_ROOT / "_toc.yml")
 # 2. Serve
 # ---------------------------------------------------------------------------------------------
 
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+    def log_message(self, format, *args):  # `format`: the signature of the base class
         pass
 
 
@@ -240,6 +265,7 @@ def serve(html_dir: Path):
 # ---------------------------------------------------------------------------------------------
 # Pinned offline copies of what the pages load from CDNs
 # ---------------------------------------------------------------------------------------------
+
 
 def default_asset_cache() -> Path:
     base = os.environ.get("REPALIGN_CACHE") or Path.home() / ".cache" / "repalign"
@@ -271,7 +297,9 @@ def fetch_npm_package(name: str, version: str, cache: Path) -> Path:
         if shutil.which("npm"):
             proc = subprocess.run(
                 ["npm", "pack", "--json", "--pack-destination", str(tmp), f"{name}@{version}"],
-                capture_output=True, text=True, timeout=300,
+                capture_output=True,
+                text=True,
+                timeout=300,
             )
             if proc.returncode == 0:
                 tarball = tmp / json.loads(proc.stdout)[0]["filename"]
@@ -294,9 +322,16 @@ def fetch_npm_package(name: str, version: str, cache: Path) -> Path:
     return target
 
 
-_CONTENT_TYPES = {".js": "application/javascript", ".css": "text/css", ".woff2": "font/woff2",
-                  ".woff": "font/woff", ".ttf": "font/ttf", ".eot": "application/vnd.ms-fontobject",
-                  ".svg": "image/svg+xml", ".json": "application/json"}
+_CONTENT_TYPES = {
+    ".js": "application/javascript",
+    ".css": "text/css",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".eot": "application/vnd.ms-fontobject",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+}
 _JSDELIVR = re.compile(r"^https://cdn\.jsdelivr\.net/npm/(?P<name>(@[^/@]+/)?[^/@]+)@(?P<version>[^/]+)/(?P<path>.+)$")
 _CDNJS_MATHJAX = re.compile(r"^https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/(?P<version>[^/]+)/(?P<path>.+)$")
 _PLOTLY_CDN = re.compile(r"^https://cdn\.plot\.ly/plotly-(?P<version>[0-9][^/]*?)\.min\.js$")
@@ -412,13 +447,17 @@ def _dead_links(links: list[str], base_url: str, html_dir: Path, ids_cache: dict
         if not href.startswith(base_url):
             continue  # external links (launch buttons, repository, DOIs) are not followed offline
         parts = urllib.parse.urlsplit(href)
-        rel = urllib.parse.unquote(parts.path)[len(urllib.parse.urlsplit(base_url).path):]
+        rel = urllib.parse.unquote(parts.path)[len(urllib.parse.urlsplit(base_url).path) :]
         target = html_dir / rel
         if rel == "" or rel.endswith("/"):
             target = target / "index.html"
         if not target.is_file():
             dead.append(f"{href} (no file {rel or 'index.html'})")
-        elif parts.fragment and target.suffix == ".html" and urllib.parse.unquote(parts.fragment) not in _ids_of(target, ids_cache):
+        elif (
+            parts.fragment
+            and target.suffix == ".html"
+            and urllib.parse.unquote(parts.fragment) not in _ids_of(target, ids_cache)
+        ):
             dead.append(f"{href} (no anchor #{parts.fragment})")
     return dead
 
@@ -435,17 +474,21 @@ class _PageWatch:
             return route.continue_()
         try:
             answer = self.assets.lookup(url)
-        except Exception as exc:  # noqa: BLE001 - reported as a problem of the page
+        except Exception as exc:  # reported as a problem of the page
             self.problems.append(f"could not provide an offline copy of {url}: {exc!r}")
             answer = None
         if answer is None:
             self.problems.append(f"external request blocked: {url}")
             return route.abort()
         body, content_type = answer
-        return route.fulfill(status=200, body=body, headers={
-            "Content-Type": content_type,
-            "Access-Control-Allow-Origin": "*",  # the CDN scripts are loaded crossorigin="anonymous"
-        })
+        return route.fulfill(
+            status=200,
+            body=body,
+            headers={
+                "Content-Type": content_type,
+                "Access-Control-Allow-Origin": "*",  # the CDN scripts are loaded crossorigin="anonymous"
+            },
+        )
 
     def console(self, msg):
         if msg.type == "error":
@@ -466,8 +509,15 @@ class _PageWatch:
         page.on("response", self.response)
 
 
-def check_site(base_url: str, html_dir: Path, pages: list[str], *, screenshots: Path | None = None,
-               assets: CdnAssets | None = None, timeout_ms: int = 30_000) -> dict[str, list[str]]:
+def check_site(
+    base_url: str,
+    html_dir: Path,
+    pages: list[str],
+    *,
+    screenshots: Path | None = None,
+    assets: CdnAssets | None = None,
+    timeout_ms: int = 30_000,
+) -> dict[str, list[str]]:
     """Open each page (a path relative to the site, e.g. ``book/intro.html``) in Chromium.
 
     Returns ``{page: [problem, ...]}`` with an entry for every page (empty list: no problem), plus
@@ -484,8 +534,12 @@ def check_site(base_url: str, html_dir: Path, pages: list[str], *, screenshots: 
 
     with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="site-chromium-") as profile:
         context = pw.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1280, "height": 900}, service_workers="block",
+            profile,
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+            service_workers="block",
         )
         try:
             for page_path in pages:
@@ -503,15 +557,15 @@ def check_site(base_url: str, html_dir: Path, pages: list[str], *, screenshots: 
                     if state["drawnPlots"] != state["plots"]:
                         watch.problems.append(f"plotly figures drawn: {state['drawnPlots']} of {state['plots']}")
                     if state["renderedWidgets"] != state["widgetViews"]:
-                        watch.problems.append(
-                            f"widgets rendered: {state['renderedWidgets']} of {state['widgetViews']}")
+                        watch.problems.append(f"widgets rendered: {state['renderedWidgets']} of {state['widgetViews']}")
                     watch.problems += [f"no alt text, aria-label or caption: {u}" for u in state["unlabelled"]]
-                    watch.problems += [f"dead internal link: {d}" for d in
-                                       _dead_links(state["links"], base_url, html_dir, ids_cache)]
+                    watch.problems += [
+                        f"dead internal link: {d}" for d in _dead_links(state["links"], base_url, html_dir, ids_cache)
+                    ]
                     if screenshots is not None:
                         name = page_path.replace("/", "__").removesuffix(".html") + ".png"
                         page.screenshot(path=str(screenshots / name), full_page=True)
-                except Exception as exc:  # noqa: BLE001 - reported per page
+                except Exception as exc:  # reported per page
                     watch.problems.append(f"could not check the page: {exc!r}")
                 finally:
                     page.close()

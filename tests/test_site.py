@@ -79,8 +79,10 @@ def test_plotly_figures_get_a_text_alternative():
     import figure_a11y
 
     def page(layout):
-        return ('<div id="f" class="plotly-graph-div" style="height:100%;"></div><script>'
-                f'Plotly.newPlot( "f", [{{"type": "scatter"}}], {layout}, {{"responsive": true}})</script>')
+        return (
+            '<div id="f" class="plotly-graph-div" style="height:100%;"></div><script>'
+            f'Plotly.newPlot( "f", [{{"type": "scatter"}}], {layout}, {{"responsive": true}})</script>'
+        )
 
     titled = figure_a11y.label_html(page('{"title": {"text": "RDM of <b>100</b> scenes<br>(hover)"}}'), None)
     assert 'role="img" aria-label="RDM of 100 scenes (hover)"' in titled

@@ -85,7 +85,7 @@ def _attr_comment(module: ModuleType, name: str) -> list[str]:
     for mod_name in (module.__name__, *_defining_modules(module, name)):
         try:
             docs = ModuleAnalyzer.for_module(mod_name).find_attr_docs()
-        except Exception:  # noqa: BLE001 - no source: no comment
+        except Exception:  # no source: no comment
             continue
         if ("", name) in docs:
             return [line for line in docs[("", name)] if line is not None]
@@ -131,9 +131,10 @@ class RepalignApi(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         try:
             return self._run()
-        except Exception as exc:  # noqa: BLE001 - one warning (an error under -W), not a crash of the build
-            logger.warning("repalign-api %s: %s: %s", self.arguments[0], type(exc).__name__, exc,
-                           location=self.get_location())
+        except Exception as exc:  # one warning (an error under -W), not a crash of the build
+            logger.warning(
+                "repalign-api %s: %s: %s", self.arguments[0], type(exc).__name__, exc, location=self.get_location()
+            )
             return []
 
     def _run(self) -> list[nodes.Node]:
@@ -211,7 +212,7 @@ def resolve_module_paths(app, env, node, contnode):
         return None
     try:
         obj = _import_object(target)
-    except Exception:  # noqa: BLE001 - not an importable object: leave the warning to Sphinx
+    except Exception:  # not an importable object: leave the warning to Sphinx
         return None
     domain = env.get_domain("py")
     for cut in range(len(parts) - 2, 0, -1):
@@ -219,11 +220,10 @@ def resolve_module_paths(app, env, node, contnode):
         if alias in domain.objects:
             try:
                 same = _import_object(alias) is obj
-            except Exception:  # noqa: BLE001
+            except Exception:
                 same = False
             if same:
-                return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], alias,
-                                           node, contnode)
+                return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], alias, node, contnode)
     return None
 
 

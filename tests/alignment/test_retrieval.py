@@ -1,11 +1,9 @@
-"""Alignment: Procrustes against scipy, retrieval against brute force, planted truths, CKA, mutual k-NN, bad inputs."""
+"""Tests of ``repalign.alignment.retrieval``."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.linalg import orthogonal_procrustes
-from scipy.stats import ortho_group
 
 from repalign import alignment as A
 from repalign.core import Interval
@@ -17,116 +15,6 @@ def _planted(n=300, dx=20, dy=20, noise=0.1, seed=0):
     X = rng.normal(size=(n, dx))
     R = A.random_orthogonal(dx, dy, seed=seed + 1)
     return X, X @ R + noise * rng.normal(size=(n, dy)), R
-
-
-# --------------------------------------------------------------------------------------------
-# procrustes
-class TestProcrustes:
-    def test_equals_scipy_on_centred_inputs(self):
-        rng = np.random.default_rng(1)
-        X, Y = rng.normal(size=(50, 8)), rng.normal(size=(50, 8)) + 3
-        Xc, Yc = X - X.mean(0), Y - Y.mean(0)
-        np.testing.assert_allclose(A.procrustes(X, Y), orthogonal_procrustes(Xc, Yc)[0], atol=1e-12)
-        np.testing.assert_allclose(A.procrustes(Xc, Yc, center=False), orthogonal_procrustes(Xc, Yc)[0], atol=1e-12)
-
-    def test_orthogonal_and_recovers_planted_map(self):
-        X, Y, R_true = _planted(noise=0.01)
-        R = A.procrustes(X, Y)
-        np.testing.assert_allclose(R.T @ R, np.eye(R.shape[1]), atol=1e-10)
-        np.testing.assert_allclose(R, R_true, atol=0.01)
-
-    def test_scale_gives_least_squares_similarity(self):
-        X, Y, R_true = _planted(noise=0.0)
-        R = A.procrustes(X, 2.5 * Y, scale=True)
-        np.testing.assert_allclose(R, 2.5 * R_true, atol=1e-8)
-
-    @pytest.mark.parametrize("dx,dy", [(12, 7), (7, 12)])
-    def test_pad_equals_scipy_on_zero_padded_inputs(self, dx, dy):
-        rng = np.random.default_rng(2)
-        X, Y = rng.normal(size=(60, dx)), rng.normal(size=(60, dy))
-        Xc, Yc = X - X.mean(0), Y - Y.mean(0)
-        d = max(dx, dy)
-        Xp, Yp = np.zeros((60, d)), np.zeros((60, d))
-        Xp[:, :dx], Yp[:, :dy] = Xc, Yc
-        expected = orthogonal_procrustes(Xp, Yp)[0][:dx, :dy]
-        R = A.procrustes(X, Y, dim_match="pad")
-        assert R.shape == (dx, dy)
-        np.testing.assert_allclose(R, expected, atol=1e-10)
-
-    @pytest.mark.parametrize("dx,dy", [(30, 10), (10, 30)])
-    def test_pca_matches_procrustes_in_the_pca_space(self, dx, dy):
-        from sklearn.decomposition import PCA
-
-        rng = np.random.default_rng(3)
-        X, Y = rng.normal(size=(80, dx)), rng.normal(size=(80, dy))
-        R = A.procrustes(X, Y, dim_match="pca")
-        assert R.shape == (dx, dy)
-        d = min(dx, dy)
-        Xc, Yc = X - X.mean(0), Y - Y.mean(0)
-        Px = PCA(d).fit(X).components_.T if dx > d else np.eye(dx)
-        Py = PCA(d).fit(Y).components_.T if dy > d else np.eye(dy)
-        Rs = orthogonal_procrustes(Xc @ Px, Yc @ Py)[0]
-        np.testing.assert_allclose(Xc @ R, Xc @ Px @ Rs @ Py.T, atol=1e-8)
-        sv = np.linalg.svd(R, compute_uv=False)  # semi-orthogonal: d unit singular values
-        np.testing.assert_allclose(sv[:d], 1, atol=1e-10)
-
-    def test_pca_caps_dimension_at_n_minus_1(self):
-        rng = np.random.default_rng(4)
-        R = A.procrustes(rng.normal(size=(10, 30)), rng.normal(size=(10, 20)))
-        assert R.shape == (30, 20)
-        assert np.linalg.matrix_rank(R) == 9
-
-
-class TestProcrustesEstimator:
-    @pytest.mark.parametrize("kw", [{}, {"scale": True}, {"dim_match": "pad"}, {"center": False}])
-    @pytest.mark.parametrize("dx,dy", [(8, 8), (12, 7), (7, 12)])
-    def test_fit_returns_self_and_matches_functional_form(self, kw, dx, dy):
-        rng = np.random.default_rng(20)
-        X, Y = rng.normal(size=(60, dx)) + 1, rng.normal(size=(60, dy)) - 2
-        est = A.Procrustes(**kw)
-        assert est.fit(X[:40], Y[:40]) is est
-        R = A.procrustes(X[:40], Y[:40], **kw)
-        np.testing.assert_array_equal(est.map_, R)  # the thin wrapper: bit-identical
-        mx = X[:40].mean(0) if kw.get("center", True) else 0.0
-        np.testing.assert_array_equal(est.transform(X[40:]), (X[40:] - mx) @ R)  # new rows, training mean
-        np.testing.assert_array_equal(est.fit_transform(X[:40], Y[:40]), (X[:40] - mx) @ R)
-
-    def test_learned_attributes(self):
-        rng = np.random.default_rng(21)
-        X, Y = rng.normal(size=(50, 30)), rng.normal(size=(50, 10))
-        est = A.Procrustes(scale=True).fit(X, Y)
-        np.testing.assert_array_equal(est.mean_x_, X.mean(0))
-        np.testing.assert_array_equal(est.mean_y_, Y.mean(0))
-        assert est.rotation_.shape == (30, 10) and est.n_components_ == 10 and est.n_features_in_ == 30
-        np.testing.assert_allclose(est.rotation_.T @ est.rotation_, np.eye(10), atol=1e-10)
-        assert est.scale_ > 0 and est.components_x_.shape == (30, 10) and est.components_y_.shape == (10, 10)
-        np.testing.assert_array_equal(est.map_, est.rotation_ * est.scale_)
-        pad = A.Procrustes(dim_match="pad").fit(X, Y)
-        assert pad.components_x_ is None and pad.scale_ == 1.0
-
-    def test_get_params_round_trip(self):
-        from sklearn.base import clone
-
-        est = A.Procrustes(scale=True, dim_match="pad")
-        assert est.get_params() == {"center": True, "scale": True, "dim_match": "pad"}
-        assert est.set_params(center=False) is est and est.center is False
-        assert clone(est).get_params() == est.get_params()
-        with pytest.raises(TypeError):
-            A.Procrustes(True)  # keyword-only
-
-    def test_errors(self):
-        from sklearn.exceptions import NotFittedError
-
-        rng = np.random.default_rng(22)
-        X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 3))
-        with pytest.raises(NotFittedError, match="not fitted"):
-            A.Procrustes().transform(X)
-        with pytest.raises(ValueError, match="same number of rows"):
-            A.Procrustes().fit(X, Y[:10])
-        with pytest.raises(ValueError, match="X has 3 columns but the map was fitted on 4"):
-            A.Procrustes().fit(X, Y).transform(Y)
-        with pytest.raises(ValueError, match="dim_match must be one of"):
-            A.Procrustes(dim_match="crop").fit(X, Y)
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,65 +127,6 @@ class TestCVRetrieval:
         t = A.cv_retrieval(X, Y, ks=(1, 5)).table()
         assert list(t.index) == [1, 5]
         assert {"P@k", "ci_low", "ci_high", "chance", "shuffled", "random_orthogonal"} <= set(t.columns)
-
-
-# --------------------------------------------------------------------------------------------
-# CKA and mutual k-NN
-def _cka_hsic(X, Y):
-    """Linear CKA through centred Gram matrices: HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L))."""
-    n = len(X)
-    H = np.eye(n) - 1 / n
-    K, L = H @ X @ X.T @ H, H @ Y @ Y.T @ H
-    return np.trace(K @ L) / np.sqrt(np.trace(K @ K) * np.trace(L @ L))
-
-
-class TestCKA:
-    @pytest.mark.parametrize("shape", [(40, 5, 7), (10, 30, 20)])
-    def test_matches_gram_formula(self, shape):
-        n, dx, dy = shape
-        rng = np.random.default_rng(10)
-        X, Y = rng.normal(size=(n, dx)), rng.normal(size=(n, dy))
-        assert A.linear_cka(X, Y) == pytest.approx(_cka_hsic(X, Y), abs=1e-12)
-
-    def test_invariances(self):
-        rng = np.random.default_rng(11)
-        X, Y = rng.normal(size=(60, 8)), rng.normal(size=(60, 6))
-        Y = Y + X[:, :6]
-        base = A.linear_cka(X, Y)
-        Q = ortho_group.rvs(8, random_state=12)
-        assert A.linear_cka(X @ Q, Y) == pytest.approx(base, abs=1e-12)
-        assert A.linear_cka(3.7 * X, 0.2 * Y) == pytest.approx(base, abs=1e-12)
-        assert A.linear_cka(X + 5, Y - 2) == pytest.approx(base, abs=1e-12)
-        assert A.linear_cka(X, X @ Q) == pytest.approx(1.0)
-        assert 0 < base < 1
-
-    def test_constant_input_is_refused(self):
-        with pytest.raises(ValueError, match="constant"):
-            A.linear_cka(np.ones((5, 3)), np.random.default_rng(0).normal(size=(5, 2)))
-
-
-class TestMutualKNN:
-    def test_identical_and_rotated_spaces_score_one(self):
-        X = np.random.default_rng(13).normal(size=(80, 10))
-        assert A.mutual_knn(X, X, k=5) == 1.0
-        assert A.mutual_knn(X, X @ ortho_group.rvs(10, random_state=1), k=5) == pytest.approx(1.0)
-
-    def test_shuffled_is_near_chance(self):
-        rng = np.random.default_rng(14)
-        X = rng.normal(size=(400, 10))
-        score = A.mutual_knn(X, X[rng.permutation(400)], k=10)
-        assert abs(score - 10 / 399) < 0.02
-
-    def test_brute_force(self):
-        rng = np.random.default_rng(15)
-        X, Y = rng.normal(size=(15, 4)), rng.normal(size=(15, 3))
-
-        def nn(a, i, k):
-            sims = [(a[i] @ a[j] / np.linalg.norm(a[i]) / np.linalg.norm(a[j]), j) for j in range(15) if j != i]
-            return {j for _, j in sorted(sims, reverse=True)[:k]}
-
-        expected = np.mean([len(nn(X, i, 3) & nn(Y, i, 3)) / 3 for i in range(15)])
-        assert A.mutual_knn(X, Y, k=3) == pytest.approx(expected)
 
 
 # --------------------------------------------------------------------------------------------

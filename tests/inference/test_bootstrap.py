@@ -1,4 +1,4 @@
-"""Bootstrap confidence intervals and permutation tests on RDM correlations."""
+"""Tests of ``repalign.inference.bootstrap``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from scipy.spatial.distance import squareform
 from scipy.stats import spearmanr
 
 from repalign.core.intervals import Interval, percentile_interval
-from repalign.inference import BootstrapResult, bootstrap_rdm_correlation, permutation_test
+from repalign.inference import BootstrapResult, bootstrap_rdm_correlation
 from repalign.rdm import compare_rdms, compute_rdm, kendall_tau_a
 
 N = 40
@@ -53,11 +53,6 @@ def independent():
 @pytest.fixture(scope="module")
 def planted_boot(planted):
     return bootstrap_rdm_correlation(*planted, n_boot=300, seed=0)
-
-
-# --------------------------------------------------------------------------------------------
-# bootstrap_rdm_correlation
-# --------------------------------------------------------------------------------------------
 
 
 class TestBootstrapBasics:
@@ -303,77 +298,3 @@ class TestBootstrapErrors:
     def test_seed_none_refused(self, planted):
         with pytest.raises(TypeError, match=r"^seed must be an int"):
             bootstrap_rdm_correlation(*planted, seed=None)
-
-
-# --------------------------------------------------------------------------------------------
-# permutation_test
-# --------------------------------------------------------------------------------------------
-
-
-class TestPermutation:
-    def test_planted_relation_is_significant(self, planted):
-        res = permutation_test(*planted, n_perm=200, seed=0)
-        r, p = res.estimate, res.p
-        assert r == compare_rdms(*planted)
-        assert p == pytest.approx(1 / 201)  # no permutation reaches a strong real relation
-
-    def test_independent_rdms_not_significant(self, independent):
-        p = permutation_test(*independent, n_perm=200, seed=0).p
-        assert p > 0.05
-
-    def test_p_values_roughly_uniform_under_null(self):
-        ps = [permutation_test(*_independent_pair(n=12, p=5, seed=s), n_perm=49, seed=s).p
-              for s in range(40)]
-        ps = np.array(ps)
-        assert np.all(ps >= 1 / 50) and np.all(ps <= 1)
-        assert 0.35 < ps.mean() < 0.65
-        assert np.mean(ps <= 0.05) <= 0.2
-
-    def test_deterministic_given_seed(self, independent):
-        one, two = permutation_test(*independent, n_perm=100, seed=3), permutation_test(*independent, n_perm=100, seed=3)
-        assert (one.estimate, one.p) == (two.estimate, two.p)
-        np.testing.assert_array_equal(one.distribution, two.distribution)
-        ps = {permutation_test(*independent, n_perm=100, seed=s).p for s in range(5)}
-        assert len(ps) > 1
-
-    def test_reimplementation(self, independent):
-        a, b = independent
-        res = permutation_test(a, b, n_perm=60, seed=11)
-        r, p = res.estimate, res.p
-        rng = np.random.default_rng(11)
-        null = []
-        for _ in range(60):
-            perm = rng.permutation(N)
-            null.append(compare_rdms(a, b[np.ix_(perm, perm)]))
-        assert p == pytest.approx((1 + np.sum(np.array(null) >= r)) / 61)
-        np.testing.assert_allclose(res.distribution, null, atol=1e-12)
-
-    def test_two_sided_catches_negative_relation(self, planted):
-        a, b = planted
-        neg = b.max() - b
-        np.fill_diagonal(neg, 0)
-        res = permutation_test(a, neg, n_perm=100, seed=0)
-        r, p_greater = res.estimate, res.p
-        assert r < -0.3
-        assert p_greater == pytest.approx(1.0)
-        p_two = permutation_test(a, neg, n_perm=100, seed=0, alternative="two-sided").p
-        assert p_two == pytest.approx(1 / 101)
-
-    @pytest.mark.parametrize("n_perm", [1, 7, 99])
-    def test_p_floor(self, planted, n_perm):
-        p = permutation_test(*planted, n_perm=n_perm, seed=0).p
-        assert p >= 1 / (n_perm + 1)
-        assert p == pytest.approx(1 / (n_perm + 1))
-
-    def test_errors(self, planted):
-        a, b = planted
-        with pytest.raises(ValueError, match=r"^a and b describe different numbers of stimuli \(40 vs 30\)$"):
-            permutation_test(a, b[:30, :30])
-        with pytest.raises(ValueError, match=r"^n_perm must be >= 1"):
-            permutation_test(a, b, n_perm=0)
-        with pytest.raises(ValueError, match=r"^alternative must be one of"):
-            permutation_test(a, b, alternative="less")
-        with pytest.raises(ValueError, match=r"^method must be one of"):
-            permutation_test(a, b, method="kendall")
-        with pytest.raises(TypeError, match=r"^seed must be"):
-            permutation_test(a, b, seed="0")

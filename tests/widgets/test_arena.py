@@ -1,4 +1,4 @@
-"""repalign.arena: the playable MA widget, driven programmatically as a reader would drive it."""
+"""Tests of ``repalign.widgets.arena``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,28 @@ from repalign.widgets import arena
 
 def _images(n):
     return [Image.new("RGB", (40, 30), (20 * i % 255, 80, 200 - 10 * i)) for i in range(n)]
+
+
+# ------------------------------------------------------------------- the front end, in a real browser
+_HARNESS = """
+<html><head><style>CSS</style></head><body><div id="host"></div><script type="module">
+const listeners = {};
+const state = STATE;
+window.sent = []; window.saved = 0;
+const model = {
+  get: (k) => state[k],
+  set: (k, v) => { state[k] = v; (listeners["change:" + k] || []).forEach((f) => f()); },
+  on: (e, f) => { (listeners[e] = listeners[e] || []).push(f); },
+  save_changes: () => { window.saved += 1; },
+  send: (m) => { window.sent.push(m); },
+};
+window.model = model;
+const url = URL.createObjectURL(new Blob([SOURCE], { type: "text/javascript" }));
+const mod = await import(url);
+mod.default.render({ model, el: document.getElementById("host") });
+window.ready = true;
+</script></body></html>
+"""
 
 
 def test_front_end_is_shipped_as_package_data():
@@ -84,28 +106,6 @@ def test_bad_arguments():
         w.next()
     with pytest.raises(TypeError, match="model_rdms"):
         arena.compare_with_models(s, {})
-
-
-# ------------------------------------------------------------------- the front end, in a real browser
-_HARNESS = """
-<html><head><style>CSS</style></head><body><div id="host"></div><script type="module">
-const listeners = {};
-const state = STATE;
-window.sent = []; window.saved = 0;
-const model = {
-  get: (k) => state[k],
-  set: (k, v) => { state[k] = v; (listeners["change:" + k] || []).forEach((f) => f()); },
-  on: (e, f) => { (listeners[e] = listeners[e] || []).push(f); },
-  save_changes: () => { window.saved += 1; },
-  send: (m) => { window.sent.push(m); },
-};
-window.model = model;
-const url = URL.createObjectURL(new Blob([SOURCE], { type: "text/javascript" }));
-const mod = await import(url);
-mod.default.render({ model, el: document.getElementById("host") });
-window.ready = true;
-</script></body></html>
-"""
 
 
 def test_front_end_drags_thumbnails_and_sends_next():

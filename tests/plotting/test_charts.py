@@ -1,0 +1,52 @@
+"""Tests of ``repalign.plotting.charts``."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.distance import squareform
+
+from repalign import plotting as P
+from repalign.core import Interval
+from repalign.inference import BootstrapResult
+
+
+class TestBootstrapHistogram:
+    def test_vlines_and_title(self):
+        dist = np.random.default_rng(0).normal(0.4, 0.05, 200)
+        r = BootstrapResult(0.41, Interval(0.31, 0.5, 0.9), 0.05, dist, "bc")
+        fig = P.bootstrap_histogram(r, xlabel="Spearman")
+        assert len(fig.data) == 1 and fig.data[0].type == "histogram"
+        np.testing.assert_array_equal(fig.data[0].x, dist)
+        xs = [s.x0 for s in fig.layout.shapes]
+        assert xs == [0.41, 0.31, 0.5]
+        assert all(s.x0 == s.x1 and s.type == "line" for s in fig.layout.shapes)
+        assert fig.layout.shapes[0].line.dash is None and fig.layout.shapes[1].line.dash == "dash"
+        assert fig.layout.annotations[0].text == "estimate 0.410"
+        assert fig.layout.title.text == "90% CI [0.310, 0.500]"
+        assert fig.layout.xaxis.title.text == "Spearman"
+
+    def test_from_a_real_bootstrap(self):
+        from repalign.inference import bootstrap_rdm_correlation
+
+        rng = np.random.default_rng(0)
+        a = squareform(np.abs(rng.normal(size=105)))
+        r = bootstrap_rdm_correlation(a, a + squareform(np.abs(rng.normal(size=105))), n_boot=50, seed=0)
+        fig = P.bootstrap_histogram(r, title="custom")
+        assert [s.x0 for s in fig.layout.shapes] == [r.estimate, r.ci.low, r.ci.high]
+        assert fig.layout.title.text == "custom"
+        assert r.ci.low > 0  # b = a + noise: a real relation
+
+
+class TestLayerProfile:
+    def test_one_trace_per_series(self):
+        values = {"mpnet": {"L0": 0.1, "L6": 0.3, "L12": 0.25}, "minilm": {"L0": 0.05, "L6": 0.2}}
+        errors = {"mpnet": {"L0": (0.0, 0.2), "L6": (0.2, 0.35), "L12": (0.2, 0.3)}}
+        fig = P.layer_profile(values, errors=errors, ylabel="rho")
+        assert [t.name for t in fig.data] == ["mpnet", "minilm"]
+        assert list(fig.data[0].x) == ["L0", "L6", "L12"]
+        assert list(fig.data[0].y) == [0.1, 0.3, 0.25]
+        np.testing.assert_allclose(fig.data[0].error_y.array, [0.1, 0.05, 0.05])
+        np.testing.assert_allclose(fig.data[0].error_y.arrayminus, [0.1, 0.1, 0.05])
+        assert fig.data[1].error_y.array is None
+        assert fig.layout.yaxis.title.text == "rho"
+        assert "mpnet" in fig.data[0].hovertemplate

@@ -1,0 +1,104 @@
+"""Tests of ``repalign.searchlight.group``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import ttest_1samp
+
+import distributed  # noqa: F401  (a requirement: these tests must run, never skip)
+from repalign import searchlight as sl
+from repalign.distributed import local_cluster
+from repalign.inference import fdr
+from repalign.searchlight import (
+    group_ttest,
+)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    cm = local_cluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="2GB")
+    client = cm.__enter__()
+    state = {"client": client, "cm": cm, "open": True}
+    yield state
+    if state["open"]:
+        cm.__exit__(None, None, None)
+
+
+def test_permutation_fwe_on_cluster_is_bit_for_bit_local(cluster):
+    client = cluster["client"]
+    rng = np.random.default_rng(4)
+    mask = np.zeros((6, 7, 5), dtype=bool)
+    mask[1:5, 1:6, 1:4] = True
+    maps = rng.normal(0.0, 0.2, size=(8,) + mask.shape)
+    maps[:, 2, 2, 2] += 0.5  # one true effect
+    kw = dict(n_perm=300, seed=7, progress=False)
+    local = sl.group_permutation_test(maps, mask, batch_size=300, **kw)
+    remote = sl.group_permutation_test(maps, mask, batch_size=40, client=client, **kw)
+    for field in ("t", "p", "p_fwe"):
+        assert np.array_equal(getattr(local, field), getattr(remote, field), equal_nan=True)
+    assert np.array_equal(local.max_null, remote.max_null)
+    # oracle: a plain loop over the same flips
+    x = maps[:, mask]
+    flips = np.random.default_rng(7).choice(np.array([-1.0, 1.0]), size=(300, 8))
+    null_max = np.array([np.max((f[:, None] * x).mean(0) / ((f[:, None] * x).std(0, ddof=1) / np.sqrt(8)))
+                         for f in flips])
+    np.testing.assert_allclose(local.max_null, null_max, rtol=1e-10)
+    t = local.t[mask]
+    np.testing.assert_allclose(local.p_fwe[mask], (1 + (null_max[None, :] >= t[:, None] - 1e-9).sum(1)) / 301)
+    assert np.all(local.p_fwe[mask] >= local.p[mask])  # FWE is never more lenient than uncorrected
+    assert local.p_fwe[2, 2, 2] < 0.05 and np.mean(local.p_fwe[mask] < 0.05) < 0.05
+    assert np.array_equal(sl.group_ttest(maps, mask, n_perm=300, seed=7, progress=False).p, local.p, equal_nan=True)
+
+
+def test_group_ttest_and_fdr_match_scipy():
+    from scipy.stats import false_discovery_control
+
+    rng = np.random.default_rng(0)
+    mask = np.zeros((5, 6, 4), dtype=bool)
+    mask[1:4, 1:5, 1:3] = True
+    maps = rng.normal(0.1, 0.2, size=(8,) + mask.shape)
+    res = group_ttest(maps, mask)
+    ref = ttest_1samp(maps[:, mask], 0.0, axis=0, alternative="greater")
+    np.testing.assert_allclose(res.t[mask], ref.statistic)
+    np.testing.assert_allclose(res.p[mask], ref.pvalue)
+    assert np.all(np.isnan(res.t[~mask]))
+    perm = group_ttest(maps, mask, n_perm=200, seed=3, progress=False)
+    assert np.array_equal(perm.p, group_ttest(maps, mask, n_perm=200, seed=3, progress=False).p, equal_nan=True)
+    assert np.all((perm.p[mask] > 0) & (perm.p[mask] <= 1))
+    assert np.corrcoef(perm.p[mask], res.p[mask])[0, 1] > 0.9
+    p = rng.uniform(size=200) ** 3
+    np.testing.assert_array_equal(fdr(p, q=0.1), false_discovery_control(p) <= 0.1)
+    with_nan = np.where(mask, res.p, np.nan)
+    np.testing.assert_array_equal(fdr(with_nan)[mask], false_discovery_control(res.p[mask]) <= 0.05)
+    assert not fdr(with_nan)[~mask].any()
+    with pytest.raises(ValueError, match="q must be in"):
+        fdr(p, q=1.5)
+
+
+def test_permutation_test_fwe_against_a_plain_loop():
+    rng = np.random.default_rng(2)
+    mask = np.zeros((5, 6, 4), dtype=bool)
+    mask[1:4, 1:5, 1:3] = True
+    maps = rng.normal(0.0, 0.2, size=(7,) + mask.shape)
+    maps[:, 2, 2, 1] += 0.6
+    res = sl.group_permutation_test(maps, mask, n_perm=500, seed=1, batch_size=64, progress=False)
+    again = sl.group_permutation_test(maps, mask, n_perm=500, seed=1, batch_size=500, progress=False)
+    assert all(np.array_equal(getattr(res, f), getattr(again, f), equal_nan=True)
+               for f in ("t", "p", "p_fwe", "max_null"))  # batching changes nothing
+    x = maps[:, mask]
+    np.testing.assert_allclose(res.t[mask], ttest_1samp(x, 0.0, axis=0).statistic, rtol=1e-12)
+    flips = np.random.default_rng(1).choice(np.array([-1.0, 1.0]), size=(500, 7))
+    from repalign.inference import sign_flips
+
+    np.testing.assert_array_equal(sign_flips(7, 500, seed=1), flips)  # the one generator of sign-flip nulls
+    tp = np.array([ttest_1samp(f[:, None] * x, 0.0, axis=0).statistic for f in flips])
+    np.testing.assert_allclose(res.max_null, tp.max(1), rtol=1e-10)
+    t = res.t[mask]
+    np.testing.assert_allclose(res.p[mask], (1 + (tp >= t - 1e-9).sum(0)) / 501)
+    np.testing.assert_allclose(res.p_fwe[mask], (1 + (tp.max(1)[:, None] >= t - 1e-9).sum(0)) / 501)
+    assert res.p_fwe[2, 2, 1] < 0.05 and np.all(res.p_fwe[mask] >= res.p[mask])
+    two = sl.group_permutation_test(maps, mask, n_perm=200, alternative="two-sided", progress=False)
+    assert np.all(two.p_fwe[mask] >= two.p[mask]) and np.all(two.max_null >= 0)
+    with pytest.raises(ValueError, match="n_perm must be >= 1"):
+        sl.group_permutation_test(maps, mask, n_perm=0)
