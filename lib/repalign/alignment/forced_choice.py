@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -111,8 +111,8 @@ class ForcedChoiceResult:
     ci_binomial: Interval
     p_value: float
     chance: float
-    per_exemplar: np.ndarray = field(repr=False)
-    correct: np.ndarray = field(repr=False)
+    per_exemplar: np.ndarray
+    correct: np.ndarray
     n_trials: int = 0
     n_targets: int = 0
     direction: str = "i2c"

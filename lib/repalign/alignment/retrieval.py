@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -202,9 +202,9 @@ class RetrievalResult:
     pool: float
     baselines: dict
     baselines_per_fold: dict
-    ranks: np.ndarray = field(repr=False)
-    top: np.ndarray = field(repr=False)
-    fold: np.ndarray = field(repr=False)
+    ranks: np.ndarray
+    top: np.ndarray
+    fold: np.ndarray
     rule: str = "nn"
     n_folds: int = 5
     ks: tuple = ()

@@ -114,7 +114,7 @@ def partial_rdms(trials, n_items: int) -> np.ndarray:
     Parameters
     ----------
     trials : sequence of (item_indices, positions)
-        The MA trials (see :func:`check_trials`).
+        The MA trials (see :func:`check_trials`), one row of the result each.
     n_items : int
         Items in the stimulus set.
 

@@ -130,6 +130,12 @@ def simulate_group(shared, specific, *, n_participants: int, n_trials: int, mix:
     return np.stack(out)
 
 
+def _cache_key(spaces: dict, **settings) -> str:
+    """The on-disk cache key of a simulation on :func:`special100_spaces` with ``settings``."""
+    return content_key(spaces=np.concatenate([spaces[k].ravel() for k in ("shared", "visual", "linguistic")]),
+                       version=CACHE_VERSION, **settings)
+
+
 def simulated_ma_rdms(*, n_participants: int = 63, n_trials: int = 20, mix: float = 0.6, noise: float = 0.3,
                       seed: int = 2025, progress: bool = True, cache: bool = True) -> dict:
     """The book's simulated visual and linguistic MA participants on special100 (cached).
@@ -145,7 +151,8 @@ def simulated_ma_rdms(*, n_participants: int = 63, n_trials: int = 20, mix: floa
     noise : float
         Share of idiosyncratic noise in each participant's internal space.
     seed : int
-        An int, not a Generator: it is part of the cache key.
+        An int, not a Generator: it is part of the cache key. The visual participants are simulated
+        with ``seed``, the linguistic ones with ``seed + 1``.
     progress, cache : bool
         Show progress; read and write the on-disk cache.
 
@@ -157,8 +164,7 @@ def simulated_ma_rdms(*, n_participants: int = 63, n_trials: int = 20, mix: floa
     n_participants = check_int(n_participants, "n_participants", minimum=1)
     n_trials = check_int(n_trials, "n_trials", minimum=1)
     spaces = special100_spaces()
-    key = content_key(spaces=np.concatenate([spaces[k].ravel() for k in ("shared", "visual", "linguistic")]),
-                      n=n_participants, trials=n_trials, mix=mix, noise=noise, seed=seed, version=CACHE_VERSION)
+    key = _cache_key(spaces, n=n_participants, trials=n_trials, mix=mix, noise=noise, seed=seed)
 
     def compute():
         return np.stack([simulate_group(spaces["shared"], spaces[m], n_participants=n_participants, n_trials=n_trials,
@@ -259,9 +265,7 @@ def simulated_two_sessions(*, n_participants: int = 24, n_trials: int = 12, carr
     n_participants = check_int(n_participants, "n_participants", minimum=2)
     n_trials = check_int(n_trials, "n_trials", minimum=1)
     spaces = special100_spaces()
-    key = content_key(spaces=np.concatenate([spaces[k].ravel() for k in ("shared", "visual", "linguistic")]),
-                      n=n_participants, trials=n_trials, carryover=carryover, seed=seed, version=CACHE_VERSION,
-                      design="two_sessions")
+    key = _cache_key(spaces, n=n_participants, trials=n_trials, carryover=carryover, seed=seed, design="two_sessions")
 
     def compute():
         out = simulate_two_sessions(spaces["shared"], spaces["visual"], spaces["linguistic"],

@@ -24,6 +24,8 @@ __all__ = ["BootstrapResult", "bootstrap_rdm_correlation"]
 class BootstrapResult:
     """A bootstrap estimate with its confidence interval.
 
+    Returned by :func:`bootstrap_rdm_correlation` (and, as ``fixed``, by :func:`repalign.inference.session1_control`).
+
     Attributes
     ----------
     estimate : float

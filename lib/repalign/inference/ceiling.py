@@ -53,6 +53,7 @@ def noise_ceiling(rdms, *, method: str = "spearman") -> NoiseCeiling:
     Returns
     -------
     NoiseCeiling
+        Its ``lower`` and ``upper`` bounds bracket the best possible model's mean correlation.
     """
     check_choice(method, "method", COMPARE_METHODS)
     x = condensed_stack(rdms, name="rdms")

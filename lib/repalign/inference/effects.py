@@ -94,6 +94,7 @@ def random_effects(rdms_a, rdms_b, *, method: str = "spearman", pairing: str = "
     n_perm : int
         Sign flips for the permutation p-value.
     seed : int or numpy.random.Generator
+        Seed of the sign flips.
 
     Returns
     -------
@@ -163,6 +164,7 @@ def group_size_curve(rdms_a, rdms_b, *, sizes, n_rep: int = 50, method: str = "s
     method : {"spearman", "pearson", "kendall_tau_a"}
         The RDM comparison.
     seed : int or numpy.random.Generator
+        Seed of the draws of participants.
 
     Returns
     -------
@@ -225,6 +227,7 @@ def session1_control(session1, first, *, n_boot: int = 1000, method: str = "spea
     method : {"spearman", "pearson", "kendall_tau_a"}
         The RDM comparison.
     seed : int or numpy.random.Generator
+        Seed of the bootstrap and of the sign flips of the random-effects test.
 
     Returns
     -------

@@ -74,6 +74,7 @@ def preprocess_image(img) -> np.ndarray:
     Parameters
     ----------
     img : PIL.Image.Image
+        Any mode (converted to RGB) and size.
 
     Returns
     -------

@@ -77,13 +77,23 @@ def _check_square(rdm: np.ndarray, name: str, atol: float) -> np.ndarray:
     return rdm
 
 
+def _check_rdm(rdm, name: str, atol: float) -> np.ndarray:
+    """A checked float RDM as given: condensed (1-D, of a valid length) or square (symmetric, zero diagonal)."""
+    arr = np.asarray(rdm)
+    if arr.ndim == 1:
+        arr = check_matrix(arr, name, ndim=1)
+        n_items_from_condensed(arr.size, name=name)
+        return arr
+    return _check_square(check_matrix(arr, name, ndim=2), name, atol)
+
+
 def to_condensed(rdm, *, name: str = "rdm", atol: float = 1e-8) -> np.ndarray:
     """Return the condensed upper triangle of a square RDM (a condensed RDM is checked and returned).
 
     Parameters
     ----------
     rdm : array-like
-        Square ``(n, n)`` or condensed ``(n (n - 1) / 2,)`` RDM.
+        A square ``(n, n)`` RDM, or a condensed ``(n (n - 1) / 2,)`` one (returned as it is).
     name : str
         Name used in error messages.
     atol : float
@@ -98,14 +108,8 @@ def to_condensed(rdm, *, name: str = "rdm", atol: float = 1e-8) -> np.ndarray:
     ValueError
         If a square RDM is not symmetric or has a non-zero diagonal.
     """
-    arr = np.asarray(rdm)
-    if arr.ndim == 1:
-        arr = check_matrix(arr, name, ndim=1)
-        n_items_from_condensed(arr.size, name=name)
-        return arr
-    arr = check_matrix(arr, name, ndim=2)
-    _check_square(arr, name, atol)
-    return squareform(arr, checks=False)
+    arr = _check_rdm(rdm, name, atol)
+    return arr if arr.ndim == 1 else squareform(arr, checks=False)
 
 
 def to_square(rdm, *, name: str = "rdm", atol: float = 1e-8) -> np.ndarray:
@@ -114,7 +118,7 @@ def to_square(rdm, *, name: str = "rdm", atol: float = 1e-8) -> np.ndarray:
     Parameters
     ----------
     rdm : array-like
-        Square ``(n, n)`` or condensed ``(n (n - 1) / 2,)`` RDM.
+        A condensed ``(n (n - 1) / 2,)`` RDM, or a square ``(n, n)`` one (returned as it is).
     name : str
         Name used in error messages.
     atol : float
@@ -124,13 +128,8 @@ def to_square(rdm, *, name: str = "rdm", atol: float = 1e-8) -> np.ndarray:
     -------
     numpy.ndarray, shape (n, n)
     """
-    arr = np.asarray(rdm)
-    if arr.ndim == 2:
-        arr = check_matrix(arr, name, ndim=2)
-        return _check_square(arr, name, atol)
-    arr = check_matrix(arr, name, ndim=1)
-    n_items_from_condensed(arr.size, name=name)
-    return squareform(arr, checks=False)
+    arr = _check_rdm(rdm, name, atol)
+    return arr if arr.ndim == 2 else squareform(arr, checks=False)
 
 
 def compute_rdm(patterns, *, metric: str = "correlation") -> np.ndarray:

@@ -39,15 +39,13 @@ class GroupTTest:
 
 
 @dataclass(frozen=True)
-class GroupPermutation:
-    """Result of :func:`group_permutation_test` (maps are arrays or NIfTI images).
+class GroupPermutation(GroupTTest):
+    """Result of :func:`group_permutation_test`: a :class:`GroupTTest` plus family-wise corrected p.
+
+    Its ``p`` is the uncorrected permutation p (threshold it with :func:`repalign.inference.fdr` for BH-FDR).
 
     Attributes
     ----------
-    t : map
-        One-sample t at every voxel.
-    p : map
-        Uncorrected permutation p (threshold it with :func:`repalign.inference.fdr` for BH-FDR).
     p_fwe : map
         Family-wise-error-corrected p from the max-statistic null (threshold it directly:
         ``p_fwe < 0.05`` controls the chance of any false positive voxel at 5 %).
@@ -56,8 +54,6 @@ class GroupPermutation:
         over voxels under each sign flip.
     """
 
-    t: object
-    p: object
     p_fwe: object
     max_null: np.ndarray
 

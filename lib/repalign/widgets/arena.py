@@ -89,9 +89,12 @@ class ArenaWidget(anywidget.AnyWidget):
         -------
         numpy.ndarray or None
             The next trial's items, or ``None`` when the session has ended.
+
+        Raises
+        ------
+        RuntimeError
+            If the session is over (raised by :meth:`repalign.arrangement.ArrangementSession.submit`).
         """
-        if self.done:
-            raise RuntimeError("the session is over; no trial to submit")
         self.session.submit(np.asarray(self.positions, dtype=float))
         self._show_trial()
         return self.session.current_items

@@ -172,13 +172,9 @@ class SceneDataset:
             The COCO root, holding ``annotations/captions_<split>.json``, optionally
             ``annotations/instances_<split>.json`` (or the same files at the top level), and the images
             named by their ``file_name`` (e.g. in ``train2017/``).
-        split : str, optional
-            E.g. ``"train2017"``; ``None`` takes the single ``captions_*.json`` found.
-        image_dir : str, optional
-            Folder of the images relative to ``folder`` (default: ``split`` if that folder exists, else
-            ``images``, else ``folder`` itself).
-        require_categories : bool
-            Drop images without instance annotations.
+        split, image_dir, require_categories
+            As in :func:`repalign.stimuli.read_coco` (the split, the images' folder, and whether to drop
+            images without instance annotations).
 
         Returns
         -------
