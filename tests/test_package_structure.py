@@ -229,3 +229,17 @@ def test_every_package_documents_itself(name):
     import importlib
 
     assert (importlib.import_module(name).__doc__ or "").strip(), name
+
+
+def test_no_module_is_named_like_a_public_name_of_its_package():
+    # `repalign.x.y` must mean one thing: a module named like a function its package re-exports (e.g. a module
+    # `fdr` beside the function `fdr`) is shadowed by that function on the package.
+    import importlib
+    import pkgutil
+
+    clashes = []
+    for name in MODULES:
+        if _is_package(name):
+            package = importlib.import_module(name)
+            clashes += [f"{name}.{m.name}" for m in pkgutil.iter_modules(package.__path__) if m.name in package.__all__]
+    assert not clashes, f"modules shadowed by a re-exported name: {clashes}"

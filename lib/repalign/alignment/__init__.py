@@ -1,11 +1,11 @@
 """Aligning representational spaces (chapters 6–8).
 
-- :mod:`~repalign.alignment.procrustes` — the :class:`Procrustes` estimator (and :func:`procrustes`).
+- :mod:`~repalign.alignment.orthogonal` — the :class:`Procrustes` estimator (and :func:`procrustes`).
 - :mod:`~repalign.alignment.retrieval` — nearest-neighbour and CSLS retrieval, cross-validated P@k.
 - :mod:`~repalign.alignment.measures` — map-free alignment measures (RSA, linear CKA, mutual k-NN) and
   their bootstrap over items.
 - :mod:`~repalign.alignment.layers` — layer sweeps with held-out selection, exemplar averaging.
-- :mod:`~repalign.alignment.forced_choice` — image–caption forced choice with category-matched distractors.
+- :mod:`~repalign.alignment.choice` — image–caption forced choice with category-matched distractors.
 - :mod:`~repalign.alignment.barycentric` — the :class:`GeneralizedProcrustes` estimator (many spaces at once).
 - :mod:`~repalign.alignment.agreement` — per-stimulus agreement, cross-modal scores, caption agreement.
 """
@@ -22,7 +22,7 @@ from .barycentric import (
     GeneralizedProcrustesResult,
     generalized_procrustes,
 )
-from .forced_choice import (
+from .choice import (
     DIFFICULTIES,
     DIRECTIONS,
     ForcedChoiceResult,
@@ -43,7 +43,7 @@ from .measures import (
     linear_cka,
     mutual_knn,
 )
-from .procrustes import DIM_MATCH, Procrustes, procrustes, random_orthogonal
+from .orthogonal import DIM_MATCH, Procrustes, procrustes, random_orthogonal
 from .retrieval import (
     CANDIDATES,
     RETRIEVAL_RULES,

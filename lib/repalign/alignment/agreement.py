@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from repalign.alignment.barycentric import GeneralizedProcrustes, _check_spaces
-from repalign.alignment.procrustes import _check_indices, _unit_rows
+from repalign.alignment.orthogonal import _check_indices, _unit_rows
 from repalign.core.intervals import Interval, check_level, percentile_interval
 from repalign.core.validation import check_choice, check_int, check_matrix, check_seed
 

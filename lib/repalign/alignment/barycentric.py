@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from repalign.alignment.procrustes import _pca_basis, _rotation, random_orthogonal
+from repalign.alignment.orthogonal import _pca_basis, _rotation, random_orthogonal
 from repalign.core.validation import check_int, check_matrix, check_seed
 
 __all__ = ["GeneralizedProcrustes", "GeneralizedProcrustesResult", "generalized_procrustes"]

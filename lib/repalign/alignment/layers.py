@@ -13,7 +13,7 @@ from repalign.alignment.measures import (
     _grid,
     _prepare,
 )
-from repalign.alignment.procrustes import _check_indices
+from repalign.alignment.orthogonal import _check_indices
 from repalign.core.intervals import Interval, check_level, percentile_interval
 from repalign.core.validation import check_choice, check_int, check_matrix, check_seed
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repalign.alignment.procrustes import (
+from repalign.alignment.orthogonal import (
     DIM_MATCH,
     _bases,
     _check_pair,

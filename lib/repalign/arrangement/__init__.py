@@ -1,7 +1,7 @@
 """The Multiple Arrangements task: trials, evidence, inverse MDS, lift-the-weakest, sessions, simulation, Meadows."""
 
 from .design import DESIGNS, lift_the_weakest, random_subset
-from .inverse_mds import ESTIMATORS, inverse_mds
+from .inverse import ESTIMATORS, inverse_mds
 from .meadows import MeadowsMA, load_meadows
 from .session import ArrangementSession
 from .simulation import (

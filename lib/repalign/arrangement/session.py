@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from repalign.arrangement.design import lift_the_weakest
-from repalign.arrangement.inverse_mds import inverse_mds
+from repalign.arrangement.inverse import inverse_mds
 from repalign.arrangement.trials import _evidence, check_trials
 from repalign.core.validation import check_int, check_seed
 

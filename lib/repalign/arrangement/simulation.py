@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from repalign.arrangement.design import DESIGNS, lift_the_weakest, random_subset
-from repalign.arrangement.inverse_mds import ESTIMATORS, inverse_mds
+from repalign.arrangement.inverse import ESTIMATORS, inverse_mds
 from repalign.arrangement.trials import _evidence
 from repalign.core.progress import progress_bar
 from repalign.core.validation import check_choice, check_int, check_matrix, check_seed

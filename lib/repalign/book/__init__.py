@@ -11,7 +11,7 @@ from .cohorts import (
     simulated_two_sessions,
     special100_spaces,
 )
-from .record import read_records, record
+from .records import read_records, record
 
 __all__ = [
     "read_records",

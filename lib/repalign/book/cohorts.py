@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repalign.arrangement.inverse_mds import inverse_mds
+from repalign.arrangement.inverse import inverse_mds
 from repalign.arrangement.simulation import simulate_participant
 from repalign.core.progress import progress_bar
 from repalign.core.validation import check_int, check_matrix, check_seed

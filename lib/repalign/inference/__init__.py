@@ -11,7 +11,7 @@ from .effects import (
     random_effects,
     session1_control,
 )
-from .fdr import fdr
+from .multiple import fdr
 from .permutation import PermutationResult, permutation_test, sign_flips
 from .reweight import CVNNLSResult, cv_nnls, stimulus_folds
 

@@ -95,7 +95,7 @@ def bootstrap_rdm_correlation(a, b, *, method: str = "spearman", over: str = "st
         data, so ``"centred"`` removes it and keeps the bootstrap's spread, which measures how much the
         group-mean correlation varies with the sample of participants. The interval then covers the
         expected group-mean correlation *at the study's number of participants* at about the nominal
-        rate (tested by simulation in ``tests/test_stats.py``). It does not cover the correlation of the
+        rate (tested by simulation in ``tests/inference/test_bootstrap.py``). It does not cover the correlation of the
         noise-free population RDMs, which any finite group underestimates; for that, use noise ceilings.
     seed : int or numpy.random.Generator
         Random seed (results are deterministic given the seed).

@@ -28,7 +28,7 @@ from .pretrained import (
     pretrained_metrics,
     train_shipped,
 )
-from .train import baseline_loss, evaluate, objective_loss, train
+from .training import baseline_loss, evaluate, objective_loss, train
 
 __all__ = [
     "BLTNet",

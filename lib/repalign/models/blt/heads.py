@@ -11,7 +11,7 @@ from repalign.core.progress import progress_bar
 from repalign.core.validation import check_choice, check_int, check_matrix
 from repalign.models.blt.data import OBJECTIVES
 from repalign.models.blt.network import _torch_seed
-from repalign.models.blt.train import objective_loss
+from repalign.models.blt.training import objective_loss
 
 __all__ = ["HeadFit", "head_features", "train_head"]
 

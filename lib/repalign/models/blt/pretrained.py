@@ -22,7 +22,7 @@ from repalign.models.blt.network import (
     _torch_seed,
     blt_activations,
 )
-from repalign.models.blt.train import baseline_loss, train
+from repalign.models.blt.training import baseline_loss, train
 
 __all__ = ["DEFAULT_CONFIG", "blt_features", "load_pretrained_blt", "pretrained_metrics", "train_shipped"]
 

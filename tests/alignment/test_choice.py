@@ -1,4 +1,4 @@
-"""Tests of ``repalign.alignment.forced_choice``."""
+"""Tests of ``repalign.alignment.choice``."""
 
 from __future__ import annotations
 

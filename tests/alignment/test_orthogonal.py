@@ -1,4 +1,4 @@
-"""Tests of ``repalign.alignment.procrustes``."""
+"""Tests of ``repalign.alignment.orthogonal``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of ``repalign.arrangement.inverse_mds``."""
+"""Tests of ``repalign.arrangement.inverse``: inverse MDS."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from repalign import arrangement as A
 from repalign.rdm import compare_rdms, compute_rdm
 
-IM = importlib.import_module("repalign.arrangement.inverse_mds")  # the module (the package attribute is the function)
+IM = importlib.import_module("repalign.arrangement.inverse")  # the module (the package attribute is the function)
 
 
 def _space(n=30, d=2, seed=0):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repalign.alignment.procrustes import DIM_MATCH, Procrustes, _unit_rows
+from repalign.alignment.orthogonal import DIM_MATCH, Procrustes, _unit_rows
 from repalign.core.intervals import Interval, check_level, percentile_interval
 from repalign.core.validation import check_choice, check_int, check_matrix, check_seed
 

@@ -1,4 +1,4 @@
-"""Tests of ``repalign.models.blt.train``."""
+"""Tests of ``repalign.models.blt.training``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of ``repalign.book.record``."""
+"""Tests of ``repalign.book.records``."""
 
 from __future__ import annotations
 
