@@ -56,8 +56,11 @@ def main() -> None:
     from rsatoolbox.inference import eval_fixed
     from rsatoolbox.model import ModelFixed
     from rsatoolbox.rdm import RDMs
-    from rsatoolbox.util.searchlight import (_get_searchlight_neighbors, evaluate_models_searchlight,
-                                             get_searchlight_RDMs)
+    from rsatoolbox.util.searchlight import (
+        _get_searchlight_neighbors,
+        evaluate_models_searchlight,
+        get_searchlight_RDMs,
+    )
     from scipy.spatial.distance import pdist
 
     from repalign.searchlight import searchlight_rsa

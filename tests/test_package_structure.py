@@ -157,7 +157,7 @@ def test_no_private_names_across_subpackages():
     bad = []
     for m in MODULES:
         for target, names, line in _imports(m):
-            if _subpackage(target) != _subpackage(m) or target.split(".")[-1].startswith("_") and target != m:
+            if _subpackage(target) != _subpackage(m) or (target.split(".")[-1].startswith("_") and target != m):
                 private = [n for n in names if n.startswith("_") and n != "__version__"]
                 if private or (target.split(".")[-1].startswith("_") and _subpackage(target) != _subpackage(m)):
                     bad.append(f"{m}:{line} imports {private or target} from {target}")

@@ -22,6 +22,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import sys
 from types import ModuleType
 
 from docutils import nodes
@@ -81,8 +82,15 @@ def _sections(package: ModuleType) -> list[tuple[ModuleType, str, list[str]]]:
 
 
 def _attr_comment(module: ModuleType, name: str) -> list[str]:
-    """The ``#:`` comment (or docstring after the assignment) of a module-level constant."""
-    for mod_name in (module.__name__, *_defining_modules(module, name)):
+    """The ``#:`` comment (or docstring after the assignment) of a module-level constant, looked up
+    in the module, the modules it re-exports from, then any loaded repalign module holding the same object."""
+    value = getattr(module, name, None)
+    elsewhere = [
+        m
+        for m, mod in sorted(sys.modules.items())
+        if m.startswith("repalign.") and mod is not None and getattr(mod, name, None) is value
+    ]
+    for mod_name in dict.fromkeys((module.__name__, *_defining_modules(module, name), *elsewhere)):
         try:
             docs = ModuleAnalyzer.for_module(mod_name).find_attr_docs()
         except Exception:  # no source: no comment

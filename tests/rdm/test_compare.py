@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from rsatoolbox.rdm import RDMs  # noqa: E402
+from rsatoolbox.rdm import RDMs
 from rsatoolbox.rdm import compare as rsa_compare
 from scipy.spatial.distance import squareform
 from scipy.stats import pearsonr, spearmanr

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rsatoolbox.data import Dataset  # noqa: E402
-from rsatoolbox.rdm import calc_rdm  # noqa: E402
+from rsatoolbox.data import Dataset
+from rsatoolbox.rdm import calc_rdm
 from scipy.spatial.distance import pdist, squareform
 
 from repalign import rdm as R

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rsatoolbox.rdm import RDMs  # noqa: E402
+from rsatoolbox.rdm import RDMs
 
 from repalign import rdm as R
 

@@ -10,11 +10,11 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image  # noqa: E402
+from PIL import Image
 
 import distributed  # noqa: F401  (a requirement: these tests must run, never skip)
 from repalign.distributed import local_cluster
-from repalign.models import blt  # noqa: E402
+from repalign.models import blt
 from repalign.models.shards import extract_image_features
 from repalign.stimuli.coco import coco_image_list
 

@@ -185,7 +185,7 @@ class GeneralizedProcrustes(BaseEstimator):
         previous = np.inf
         converged = False
         done = 0
-        for done in range(1, n_iter + 1):
+        for done in range(1, n_iter + 1):  # noqa: B007 - the count is kept after the loop
             Rs = [_rotation(Z, B)[0] for Z in Zs]
             aligned = [Z @ R for Z, R in zip(Zs, Rs)]
             B = np.mean(aligned, axis=0)

@@ -11,6 +11,7 @@ from .cohorts import (
     simulated_two_sessions,
     special100_spaces,
 )
+from .explorers import mixing_agreement, mixing_explorer
 from .records import read_records, record
 
 __all__ = [
@@ -25,4 +26,6 @@ __all__ = [
     "simulated_ma_rdms",
     "simulated_two_sessions",
     "special100_spaces",
+    "mixing_agreement",
+    "mixing_explorer",
 ]

@@ -246,5 +246,5 @@ def session1_control(session1, first, *, n_boot: int = 1000, method: str = "spea
 
     boot = bootstrap_rdm_correlation(to_square(a.mean(0)), to_square(b.mean(0)), n_boot=n_boot, seed=seed,
                                      method=method)
-    return Session1Control(tuple(groups), (int(len(a)), int(len(b))), boot,
+    return Session1Control(tuple(groups), (len(a), len(b)), boot,
                            random_effects(a, b, method=method, seed=seed))

@@ -312,7 +312,7 @@ def swap_main_noun(texts, *, seed=0) -> list[str]:
         raise ValueError("texts all name the same COCO category: there is nothing to swap with")
     order = check_seed(seed).permutation(len(texts))
     out = []
-    for i, (text, (term, cat)) in enumerate(zip(texts, found)):
+    for i, (text, (_term, cat)) in enumerate(zip(texts, found)):
         start = int(np.flatnonzero(order == i)[0])
         donor = next(j for j in np.roll(order, -start - 1) if cats[j] != cat)
         m = _TERM_RE.search(text)

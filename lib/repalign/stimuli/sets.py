@@ -110,7 +110,7 @@ class StimulusSet:
     def images(self) -> LazyImages:
         return LazyImages(len(self.files), lambda i: open_rgb(read_verified(self.root, self.files[i])))
 
-    def subset(self, indices) -> "StimulusSet":
+    def subset(self, indices) -> StimulusSet:
         """Return a new set holding only the scenes at ``indices`` (in that order)."""
         idx = np.asarray(indices)
         if idx.size == 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from repalign.models import blt  # noqa: E402
+from repalign.models import blt
 
 
 def test_head_learns_and_exposes_layers():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from repalign.models import blt  # noqa: E402
+from repalign.models import blt
 
 torch = pytest.importorskip("torch")
 

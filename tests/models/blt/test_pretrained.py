@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from repalign.models import blt  # noqa: E402
+from repalign.models import blt
 
 
 def _images(n, size=20, seed=0):

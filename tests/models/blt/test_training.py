@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from repalign.models import blt  # noqa: E402
-from repalign.rdm import caption_word_rdm, content_words  # noqa: E402
+from repalign.models import blt
+from repalign.rdm import caption_word_rdm, content_words
 
 torch = pytest.importorskip("torch")
 

@@ -134,7 +134,7 @@ class SceneDataset:
         return len(self.images)
 
     @classmethod
-    def from_stimuli(cls, *stimulus_sets, require_categories: bool = False) -> "SceneDataset":
+    def from_stimuli(cls, *stimulus_sets, require_categories: bool = False) -> SceneDataset:
         """A dataset from one or more :class:`~repalign.stimuli.StimulusSet` (concatenated in order).
 
         Parameters
@@ -163,7 +163,7 @@ class SceneDataset:
 
     @classmethod
     def from_coco(cls, folder, *, split: str | None = None, image_dir: str | None = None,
-                  require_categories: bool = False) -> "SceneDataset":
+                  require_categories: bool = False) -> SceneDataset:
         """A dataset from one split of a COCO-format folder (read by :func:`repalign.stimuli.read_coco`).
 
         Parameters

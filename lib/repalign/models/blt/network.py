@@ -193,8 +193,8 @@ def blt_activations(model, images, *, layers=None, timesteps=None, batch_size: i
         normalised to be non-negative), plus ``("readout", timestep)`` for every requested timestep.
     """
     cfg = model.config
-    layers = list(range(cfg["n_layers"])) if layers is None else [_norm_index(l, cfg["n_layers"], "layer")
-                                                                  for l in layers]
+    layers = list(range(cfg["n_layers"])) if layers is None else [_norm_index(i, cfg["n_layers"], "layer")
+                                                                  for i in layers]
     timesteps = list(range(cfg["timesteps"])) if timesteps is None else [
         _norm_index(t, cfg["timesteps"], "timestep") for t in timesteps]
     batch_size = check_int(batch_size, "batch_size", minimum=1)
@@ -209,8 +209,8 @@ def blt_activations(model, images, *, layers=None, timesteps=None, batch_size: i
             readout, acts = model(_to_input(pix[b:b + batch_size], cfg["input_size"]).to(dev), return_activations=True)
             for t in timesteps:
                 out.setdefault(("readout", t), []).append(readout[t].cpu().numpy())
-                for l in layers:
-                    out.setdefault((l, t), []).append(acts[l][t].flatten(1).cpu().numpy())
+                for i in layers:
+                    out.setdefault((i, t), []).append(acts[i][t].flatten(1).cpu().numpy())
     return {k: np.concatenate(v).astype(np.float32) for k, v in out.items()}
 
 
