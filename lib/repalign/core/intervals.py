@@ -128,7 +128,7 @@ def t_interval(values, level: float = 0.95, *, bounds: tuple[float, float] | Non
     m = float(v.mean())
     if v.size < 2:
         return Interval(m, m, level)
-    half = float(t.ppf((1 + level) / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
+    half = float(t.ppf((1 + level) / 2, v.size - 1) * (v.std(ddof=1) / np.sqrt(v.size)))  # t x standard error
     low, high = m - half, m + half
     if bounds is not None:
         low, high = max(bounds[0], low), min(bounds[1], high)
