@@ -27,7 +27,7 @@ browser:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: sudo apt-get install chromium (needed by tests/test_site.py)"; fi; }
+	  else echo "chromium is missing: sudo apt-get install chromium (needed by tests/chapters/test_site.py)"; fi; }
 
 # The lint gate: ruff lint + format check of the whole tree (configured in pyproject.toml).
 lint: install
@@ -50,7 +50,7 @@ book: install
 
 # Open every page of the built book in headless Chromium (offline): figures drawn, images loaded, clean console.
 check-site: install browser
-	$(PY) tests/sitecheck.py _build/html --screenshots _build/screenshots
+	$(PY) tests/chapters/sitecheck.py _build/html --screenshots _build/screenshots
 
 serve:
 	$(PY) -m http.server --directory _build/html --bind 127.0.0.1 8000

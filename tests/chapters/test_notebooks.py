@@ -17,7 +17,7 @@ from notebook_runner import toc_notebooks
 
 
 def _chapter_claim_modules() -> dict:
-    """Claims kept beside this file as ``tests/claims_<chapter>.py`` (one function ``claims(r)`` each)."""
+    """Claims kept beside this file as ``tests/chapters/claims_<chapter>.py`` (one function ``claims(r)`` each)."""
     import importlib
 
     found = {}
@@ -34,7 +34,7 @@ NOTEBOOKS = toc_notebooks()
 
 def test_every_chapter_has_claims():
     missing = [n for n in NOTEBOOKS if n not in CLAIMS]
-    assert not missing, f"chapters without claims in tests/test_notebooks.py: {missing}"
+    assert not missing, f"chapters without claims in tests/chapters/claims_<chapter>.py: {missing}"
     assert NOTEBOOKS, "_toc.yml lists no notebook"
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CELL_TIMEOUT = 600  # seconds per cell (the slowest FAST cell takes < 60 s here)
 START_TIMEOUT = 120  # seconds for the kernel to come up
 WORKERS_ENV = "REPALIGN_NOTEBOOK_WORKERS"

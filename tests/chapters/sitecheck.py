@@ -1,4 +1,4 @@
-"""Helpers for the offline site test (tests/test_site.py).
+"""Helpers for the offline site test (tests/chapters/test_site.py).
 
 Three steps, each usable on its own:
 
@@ -49,7 +49,7 @@ from pathlib import Path
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -577,7 +577,7 @@ def check_site(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Check an already built site: ``python tests/sitecheck.py _build/html [--screenshots DIR]``."""
+    """Check an already built site: ``python tests/chapters/sitecheck.py _build/html [--screenshots DIR]``."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)

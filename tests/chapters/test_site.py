@@ -3,7 +3,7 @@
 Builds the book from notebooks already executed by papermill (fixture ``executed_notebooks``: a
 directory with the executed notebooks at their ``_toc.yml`` paths), serves it on 127.0.0.1 and opens
 every page of the toc in Debian's Chromium via Playwright. Requests to any other host are answered
-from pinned local copies (see tests/sitecheck.py) or blocked and reported.
+from pinned local copies (see tests/chapters/sitecheck.py) or blocked and reported.
 
 Per page: no console errors, no page errors, every <img> loaded, every plotly figure drawn, every
 widget rendered, every internal link (and #anchor) resolves, every plotly figure, <img> and <iframe>
