@@ -27,8 +27,8 @@ def naive_cv_p_at_k(X, Y, folds, ks):
     for tr, te in folds:
         mx, my = X[tr].mean(0), Y[tr].mean(0)
         Xp, Yp = np.zeros((len(tr), d)), np.zeros((len(tr), d))
-        Xp[:, :X.shape[1]], Yp[:, :Y.shape[1]] = X[tr] - mx, Y[tr] - my
-        R = orthogonal_procrustes(Xp, Yp)[0][:X.shape[1], :Y.shape[1]]
+        Xp[:, : X.shape[1]], Yp[:, : Y.shape[1]] = X[tr] - mx, Y[tr] - my
+        R = orthogonal_procrustes(Xp, Yp)[0][: X.shape[1], : Y.shape[1]]
         C = Y[te] - my
         C = C / np.linalg.norm(C, axis=1, keepdims=True)
         for qi, i in enumerate(te):
@@ -63,8 +63,10 @@ def main() -> None:
         t_naive = median_time(lambda: naive_cv_p_at_k(X, Y, folds, ks), repeat=1)
         naive = naive_cv_p_at_k(X, Y, folds, ks)
         assert np.allclose([ours.precision[k] for k in ks], [naive[k] for k in ks]), (ours.precision, naive)
-        print(f"{dx:>5} {dy:>5} {t_ours:>7.2f}s {t_base:>14.2f}s {t_csls:>9.2f}s {t_naive:>10.2f}s"
-              f"   {ours.precision[1]:.3f} / {ours.precision[10]:.3f} (same P@k as the loop)")
+        print(
+            f"{dx:>5} {dy:>5} {t_ours:>7.2f}s {t_base:>14.2f}s {t_csls:>9.2f}s {t_naive:>10.2f}s"
+            f"   {ours.precision[1]:.3f} / {ours.precision[10]:.3f} (same P@k as the loop)"
+        )
         t_pca = median_time(lambda: cv_retrieval(X, Y, ks=ks, seed=0, baselines=False))
         print(f"{'':>11} dim_match='pca': {t_pca:.2f}s")
 

@@ -13,7 +13,9 @@ from repalign.arrangement import inverse_mds, simulate_participant
 def main(n_items: int = 100, n_trials: int = 60, repeats: int = 3) -> None:
     x = np.random.default_rng(0).normal(size=(n_items, 10))
     trials = simulate_participant(x, n_trials=n_trials, criterion=1.0, metric="euclidean", seed=0)
-    print(f"{n_items} items, {len(trials)} trials, {sum(i.size * (i.size - 1) // 2 for i, _ in trials)} pair observations")
+    print(
+        f"{n_items} items, {len(trials)} trials, {sum(i.size * (i.size - 1) // 2 for i, _ in trials)} pair observations"
+    )
     for estimator in ("average", "iterative"):
         times = []
         for _ in range(repeats):

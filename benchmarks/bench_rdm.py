@@ -29,8 +29,10 @@ def main() -> None:
         ours = compute_rdm(x, metric="correlation")
         theirs = rsatoolbox.rdm.calc_rdm(ds_x, method="correlation").get_matrices()[0]
         assert np.allclose(ours, theirs, atol=1e-8)
-        print(f"compute_rdm  n={n_items:5d} d={n_features}: repalign {t_ours*1e3:8.1f} ms  "
-              f"rsatoolbox {t_rsa*1e3:8.1f} ms  ratio {t_rsa / t_ours:5.1f}x")
+        print(
+            f"compute_rdm  n={n_items:5d} d={n_features}: repalign {t_ours * 1e3:8.1f} ms  "
+            f"rsatoolbox {t_rsa * 1e3:8.1f} ms  ratio {t_rsa / t_ours:5.1f}x"
+        )
 
         ry = compute_rdm(y, metric="correlation")
         r_x = rsatoolbox.rdm.calc_rdm(ds_x, method="correlation")
@@ -43,8 +45,10 @@ def main() -> None:
             a = compare_rdms(ours, ry, method=method)
             b = float(rsatoolbox.rdm.compare(r_x, r_y, method=rsa_method)[0, 0])
             assert abs(a - b) < 1e-8, (method, a, b)
-            print(f"compare {method:13s} n={n_items:5d}: repalign {t_ours*1e3:8.1f} ms  "
-                  f"rsatoolbox {t_rsa*1e3:8.1f} ms  ratio {t_rsa / t_ours:5.1f}x  (value {a:.4f})")
+            print(
+                f"compare {method:13s} n={n_items:5d}: repalign {t_ours * 1e3:8.1f} ms  "
+                f"rsatoolbox {t_rsa * 1e3:8.1f} ms  ratio {t_rsa / t_ours:5.1f}x  (value {a:.4f})"
+            )
 
 
 if __name__ == "__main__":

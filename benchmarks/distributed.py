@@ -71,14 +71,17 @@ def main() -> None:
 
     brain = np.asarray(load_mni152_brain_mask(resolution=2).dataobj) > 0
     mask = np.zeros_like(brain)
-    mask[:, 50:50 + args.slab, :] = brain[:, 50:50 + args.slab, :]
+    mask[:, 50 : 50 + args.slab, :] = brain[:, 50 : 50 + args.slab, :]
     rng = np.random.default_rng(0)
     n = args.n_conditions
     subjects = [rng.standard_normal((n,) + mask.shape, dtype=np.float32) for _ in range(args.subjects)]
     models = [pdist(rng.normal(size=(n, 8))), pdist(rng.normal(size=(n, 3)))]
     n_centres = int(mask.sum())
-    print(f"{args.subjects} subjects x {n_centres} centres x 2 models, {n} conditions, radius 6; "
-          f"{os.cpu_count()} CPUs; {load()}", flush=True)
+    print(
+        f"{args.subjects} subjects x {n_centres} centres x 2 models, {n} conditions, radius 6; "
+        f"{os.cpu_count()} CPUs; {load()}",
+        flush=True,
+    )
 
     kw = dict(radius=6, progress=False)
     cpu0 = time.process_time()
@@ -93,14 +96,18 @@ def main() -> None:
             c0 = client.run(time.process_time)
             maps, t = timed(lambda: group_searchlight(subjects, mask, models, client=client, **kw))
             c1 = client.run(time.process_time)
-            perm, tp = timed(lambda: group_permutation_test(firsts, mask, n_perm=args.n_perm, client=client,
-                                                            progress=False))
+            perm, tp = timed(
+                lambda: group_permutation_test(firsts, mask, n_perm=args.n_perm, client=client, progress=False)
+            )
         cpu = sum(c1[w] - c0[w] for w in c0)
         same = all(np.array_equal(a, b, equal_nan=True) for a, b in zip(ref, maps))
         same &= all(np.array_equal(getattr(perm_ref, f), getattr(perm, f), equal_nan=True) for f in ("t", "p", "p_fwe"))
         rows.append((f"LocalCluster, {n_workers} worker(s)", t, cpu, tp))
-        print(f"{n_workers} worker(s): searchlight {t:.1f} s ({cpu:.1f} CPU-s in the workers), permutations "
-              f"{tp:.1f} s, bit-for-bit equal to local: {same}; {load()}", flush=True)
+        print(
+            f"{n_workers} worker(s): searchlight {t:.1f} s ({cpu:.1f} CPU-s in the workers), permutations "
+            f"{tp:.1f} s, bit-for-bit equal to local: {same}; {load()}",
+            flush=True,
+        )
     total = args.subjects * n_centres
     print("\n| run | group searchlight, wall (s) | centres/s | CPU-s | centres per CPU-s | sign-flip null (s) |")
     print("|---|---|---|---|---|---|")
@@ -109,15 +116,20 @@ def main() -> None:
     (_, t1, c1_, _), (_, t2, c2_, _) = rows[1], rows[2]
     eff = c1_ / c2_  # work done per CPU-second with 2 workers relative to 1 (overheads of splitting)
     t_core = c1_ / total
-    print(f"\nwall-clock speed-up 1 -> 2 workers: {t1 / t2:.2f}x on this shared machine ({load()}); "
-          f"CPU efficiency of 2 workers vs 1: e = {eff:.2f}; t_core = {t_core * 1e3:.2f} CPU-ms per centre")
+    print(
+        f"\nwall-clock speed-up 1 -> 2 workers: {t1 / t2:.2f}x on this shared machine ({load()}); "
+        f"CPU efficiency of 2 workers vs 1: e = {eff:.2f}; t_core = {t_core * 1e3:.2f} CPU-ms per centre"
+    )
     whole, per_subject_gb = 235_375, 4 * 235_375 * (n + 1) / 1e9
     for machines, cores in ((1, 2), (4, 16), (16, 16), (64, 16)):
         compute = 8 * whole * t_core / (min(eff, 1.0) * machines * cores)  # 8 NSD subjects; models share a task
         transfer = 8 * per_subject_gb / 1.0  # GB/s into each machine
-        print(f"extrapolated (cores to ourselves): 8 subjects x whole 2 mm brain x 2 models on {machines} machine(s) "
-              f"x {cores} cores: ~{compute + transfer:.0f} s ({compute:.0f} s compute + {transfer:.0f} s data), "
-              f"plus starting the cluster")
+        print(
+            f"extrapolated (cores to ourselves): 8 subjects x whole 2 mm brain x 2 models on {machines} machine(s) "
+            f"x {cores} cores: ~{compute + transfer:.0f} s ({compute:.0f} s compute + {transfer:.0f} s data), "
+            f"plus starting the cluster"
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -30,7 +30,7 @@ import numpy as np
 
 
 def peak_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2  # kB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # kB on Linux
 
 
 def cpu_seconds() -> float:
@@ -70,8 +70,10 @@ def main() -> None:
     rng = np.random.default_rng(0)
     data = rng.standard_normal((n_cond,) + mask.shape, dtype=np.float32)
     model = pdist(rng.normal(size=(n_cond, 8)))
-    print(f"mask {mask.shape}, {mask.sum()} centres, {n_cond} conditions, radius {args.radius}; "
-          f"{os.cpu_count()} CPUs; {load()}")
+    print(
+        f"mask {mask.shape}, {mask.sum()} centres, {n_cond} conditions, radius {args.radius}; "
+        f"{os.cpu_count()} CPUs; {load()}"
+    )
     ours = None
     if not args.no_whole_brain:  # first, so that the peak memory is repalign's (rsatoolbox needs float64 copies)
         rss0 = peak_rss_gb()
@@ -79,11 +81,16 @@ def main() -> None:
         cpu0, t0 = cpu_seconds(), time.perf_counter()
         ours = searchlight_rsa(data, mask, model, radius=args.radius, progress=False)
         t_whole, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
-        print(f"WHOLE BRAIN: {t_whole:.1f} s ({t_whole / 60:.2f} min), {mask.sum() / t_whole:.0f} centres/s, "
-              f"peak RSS {peak_rss_gb():.2f} GB (inputs loaded: {rss0:.2f} GB); {load()}", flush=True)
-        print(f"  CPU time {cpu:.0f} s (user + system): at least {cpu / os.cpu_count():.0f} s "
-              f"({cpu / os.cpu_count() / 60:.2f} min) of wall time on {os.cpu_count()} cores nobody else uses",
-              flush=True)
+        print(
+            f"WHOLE BRAIN: {t_whole:.1f} s ({t_whole / 60:.2f} min), {mask.sum() / t_whole:.0f} centres/s, "
+            f"peak RSS {peak_rss_gb():.2f} GB (inputs loaded: {rss0:.2f} GB); {load()}",
+            flush=True,
+        )
+        print(
+            f"  CPU time {cpu:.0f} s (user + system): at least {cpu / os.cpu_count():.0f} s "
+            f"({cpu / os.cpu_count() / 60:.2f} min) of wall time on {os.cpu_count()} cores nobody else uses",
+            flush=True,
+        )
     coords = np.argwhere(mask)
     data_2d = data.reshape(n_cond, -1).astype(np.float64)
     slab = np.zeros_like(mask)
@@ -91,16 +98,17 @@ def main() -> None:
 
     def rsatoolbox_on(pick):
         centres = np.ravel_multi_index(tuple(coords[pick].T), mask.shape)
-        neighbours = [np.ravel_multi_index(_get_searchlight_neighbors(mask, tuple(c), args.radius, True),
-                                           mask.shape) for c in coords[pick]]
+        neighbours = [
+            np.ravel_multi_index(_get_searchlight_neighbors(mask, tuple(c), args.radius, True), mask.shape)
+            for c in coords[pick]
+        ]
         # only the voxels these spheres use: get_searchlight_RDMs copies its whole input once per call,
         # a fixed cost that a whole-brain run amortises, so it is kept out of the per-centre rate
         cols = np.unique(np.concatenate(neighbours))
         neighbours = [np.searchsorted(cols, nb) for nb in neighbours]
         sub = data_2d[:, cols]
         t0 = time.perf_counter()
-        sl = get_searchlight_RDMs(sub, centres, neighbours, np.arange(n_cond), method="correlation",
-                                  verbose=False)
+        sl = get_searchlight_RDMs(sub, centres, neighbours, np.arange(n_cond), method="correlation", verbose=False)
         res = evaluate_models_searchlight(sl, ModelFixed("m", RDMs(model[None])), eval_fixed, method="spearman")
         return time.perf_counter() - t0, np.array([np.ravel(e.evaluations)[0] for e in res])
 
@@ -114,19 +122,30 @@ def main() -> None:
         searchlight_rsa(data, slab, model, radius=args.radius, progress=False)
         t_ours = time.perf_counter() - t0
         ratios.append((slab.sum() / t_ours) / (args.n_rsa / t_rsa))
-        n_rsa_tot, t_rsa_tot, n_ours_tot, t_ours_tot = (n_rsa_tot + args.n_rsa, t_rsa_tot + t_rsa,
-                                                        n_ours_tot + int(slab.sum()), t_ours_tot + t_ours)
-        print(f"round {k + 1}: rsatoolbox {args.n_rsa / t_rsa:.0f} centres/s, repalign {slab.sum() / t_ours:.0f} "
-              f"centres/s ({slab.sum()} centres in {t_ours:.1f} s): {ratios[-1]:.1f}x; {load()}", flush=True)
+        n_rsa_tot, t_rsa_tot, n_ours_tot, t_ours_tot = (
+            n_rsa_tot + args.n_rsa,
+            t_rsa_tot + t_rsa,
+            n_ours_tot + int(slab.sum()),
+            t_ours_tot + t_ours,
+        )
+        print(
+            f"round {k + 1}: rsatoolbox {args.n_rsa / t_rsa:.0f} centres/s, repalign {slab.sum() / t_ours:.0f} "
+            f"centres/s ({slab.sum()} centres in {t_ours:.1f} s): {ratios[-1]:.1f}x; {load()}",
+            flush=True,
+        )
     rate_rsa, rate_ours = n_rsa_tot / t_rsa_tot, n_ours_tot / t_ours_tot
-    print(f"SAME-RUN SPEED-UP: {rate_ours / rate_rsa:.1f}x (repalign {rate_ours:.0f} vs rsatoolbox "
-          f"{rate_rsa:.0f} centres/s; per round {', '.join(f'{r:.1f}x' for r in ratios)})")
+    print(
+        f"SAME-RUN SPEED-UP: {rate_ours / rate_rsa:.1f}x (repalign {rate_ours:.0f} vs rsatoolbox "
+        f"{rate_rsa:.0f} centres/s; per round {', '.join(f'{r:.1f}x' for r in ratios)})"
+    )
 
     if ours is not None:
         pick = np.concatenate(picks)
         diff = np.max(np.abs(ours[tuple(coords[pick].T)] - np.concatenate(rsa_vals)))
-        print(f"rsatoolbox would take {mask.sum() / rate_rsa / 60:.0f} min for the whole brain; "
-              f"max |repalign - rsatoolbox| over {pick.size} centres = {diff:.2e}")
+        print(
+            f"rsatoolbox would take {mask.sum() / rate_rsa / 60:.0f} min for the whole brain; "
+            f"max |repalign - rsatoolbox| over {pick.size} centres = {diff:.2e}"
+        )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ def test_clean_shutdown(cluster):
     cluster["open"] = False
     assert client.status == "closed"
     deadline = time.time() + 10
-    while any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids) \
-            and time.time() < deadline:
+    while (
+        any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids)
+        and time.time() < deadline
+    ):
         time.sleep(0.1)
     assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids)

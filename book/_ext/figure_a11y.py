@@ -91,8 +91,11 @@ def label_html(raw_html: str, alt: str | None) -> str:
         label = alt or plotly_title(raw_html)
         if label:
             raw_html = _PLOTLY_DIV.sub(
-                lambda m: "<div" + _with_attribute(_with_attribute(m["attrs"], "role", "img"),
-                                                   "aria-label", label) + ">", raw_html)
+                lambda m: (
+                    "<div" + _with_attribute(_with_attribute(m["attrs"], "role", "img"), "aria-label", label) + ">"
+                ),
+                raw_html,
+            )
     if alt and "<iframe" in raw_html.lower():
         raw_html = _IFRAME.sub(lambda m: "<iframe" + _with_attribute(m["attrs"], "title", alt) + ">", raw_html)
     return raw_html

@@ -114,8 +114,9 @@ def fix_page_scripts(app, pagename, templatename, context, doctree) -> None:
     manager = next((m for name in names if (m := _HTML_MANAGER.match(name))), None)
     requirejs = next((i for i, name in enumerate(names) if name.endswith(("/require.js", "/require.min.js"))), None)
     if manager is not None and requirejs is not None:
-        body = ('require.config({paths: {"@jupyter-widgets/html-manager/dist": "' + manager["base"]
-                + '/dist"}});') + _MATHJAX2_QUEUE_SHIM
+        body = (
+            'require.config({paths: {"@jupyter-widgets/html-manager/dist": "' + manager["base"] + '/dist"}});'
+        ) + _MATHJAX2_QUEUE_SHIM
         config = type(unique[requirejs])(None, priority=unique[requirejs].priority, body=body)
         unique.insert(requirejs + 1, config)
 

@@ -73,8 +73,9 @@ def local_cluster(*, n_workers: int = 2, threads_per_worker: int = 1, processes:
     threads_per_worker = check_int(threads_per_worker, "threads_per_worker", minimum=1)
     kwargs.setdefault("host", "127.0.0.1")
     kwargs.setdefault("dashboard_address", None)
-    cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                                       processes=processes, **kwargs)
+    cluster = distributed.LocalCluster(
+        n_workers=n_workers, threads_per_worker=threads_per_worker, processes=processes, **kwargs
+    )
     client = distributed.Client(cluster)
     try:
         yield client
@@ -101,8 +102,7 @@ def gather_in_order(client, futures: list, *, progress: bool = True, desc: str =
         The results, in the order of ``futures``.
     """
     distributed = require_distributed()
-    bar = progress_bar(distributed.as_completed(futures), enabled=progress, desc=desc, unit="task",
-                       total=len(futures))
+    bar = progress_bar(distributed.as_completed(futures), enabled=progress, desc=desc, unit="task", total=len(futures))
     for _ in bar:
         pass
     return client.gather(futures)

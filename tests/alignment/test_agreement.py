@@ -20,7 +20,9 @@ def _planted(n=120, d=6, k=5, noise=0.0, widths=None, seed=0):
     Xs = []
     for i, w in enumerate(widths):
         emb = np.hstack([C, np.zeros((n, w - d))])
-        Xs.append(3.0 * emb @ A.random_orthogonal(w, w, seed=100 + i) + rng.normal(size=w) + noise * rng.normal(size=(n, w)))
+        Xs.append(
+            3.0 * emb @ A.random_orthogonal(w, w, seed=100 + i) + rng.normal(size=w) + noise * rng.normal(size=(n, w))
+        )
     return C, Xs
 
 

@@ -36,7 +36,9 @@ def _planted(n=120, d=6, k=5, noise=0.0, widths=None, seed=0):
     Xs = []
     for i, w in enumerate(widths):
         emb = np.hstack([C, np.zeros((n, w - d))])
-        Xs.append(3.0 * emb @ A.random_orthogonal(w, w, seed=100 + i) + rng.normal(size=w) + noise * rng.normal(size=(n, w)))
+        Xs.append(
+            3.0 * emb @ A.random_orthogonal(w, w, seed=100 + i) + rng.normal(size=w) + noise * rng.normal(size=(n, w))
+        )
     return C, Xs
 
 
@@ -74,9 +76,13 @@ class TestGeneralizedProcrustes:
         B_direct = _direct_gpa(Xs)
         assert _residual_after_rotation(B, B_direct) < 1e-6
         aligned = _aligned(Xs, maps)
-        obj_direct = sum(np.sum((Z - B_direct) ** 2) for Z in
-                         (Zr @ orthogonal_procrustes(Zr, B_direct)[0]
-                          for Zr in ((X - X.mean(0)) / np.linalg.norm(X - X.mean(0)) for X in Xs)))
+        obj_direct = sum(
+            np.sum((Z - B_direct) ** 2)
+            for Z in (
+                Zr @ orthogonal_procrustes(Zr, B_direct)[0]
+                for Zr in ((X - X.mean(0)) / np.linalg.norm(X - X.mean(0)) for X in Xs)
+            )
+        )
         assert _objective(Xs, maps) == pytest.approx(obj_direct, rel=1e-6)
         np.testing.assert_allclose(np.mean(aligned, axis=0), B, atol=1e-12)
 
@@ -114,7 +120,7 @@ class TestGeneralizedProcrustes:
         a = _aligned(Xs, maps)[0]
         Xc = Xs[0] - Xs[0].mean(0)
         # a padded space is only rotated and scaled: its Gram matrix is kept
-        np.testing.assert_allclose(a @ a.T, Xc @ Xc.T / np.sum(Xc ** 2), atol=1e-12)
+        np.testing.assert_allclose(a @ a.T, Xc @ Xc.T / np.sum(Xc**2), atol=1e-12)
 
     def test_invariant_to_rotation_translation_and_scale_of_inputs(self):
         rng = np.random.default_rng(5)
@@ -169,12 +175,15 @@ class TestGeneralizedProcrustes:
         with pytest.warns(RuntimeWarning, match="did not converge"):
             A.generalized_procrustes([rng.normal(size=(30, 3)) for _ in range(4)], n_iter=1, tol=0)
 
-    @pytest.mark.parametrize("bad, match", [
-        (lambda r: [r.normal(size=(20, 3)), r.normal(size=(21, 3))], "same stimuli"),
-        (lambda r: [r.normal(size=(20, 3))], "at least 2"),
-        (lambda r: [r.normal(size=(20, 3)), np.full((20, 3), np.nan)], "NaN"),
-        (lambda r: [r.normal(size=(20, 3)), np.ones((20, 3))], "constant"),
-    ])
+    @pytest.mark.parametrize(
+        "bad, match",
+        [
+            (lambda r: [r.normal(size=(20, 3)), r.normal(size=(21, 3))], "same stimuli"),
+            (lambda r: [r.normal(size=(20, 3))], "at least 2"),
+            (lambda r: [r.normal(size=(20, 3)), np.full((20, 3), np.nan)], "NaN"),
+            (lambda r: [r.normal(size=(20, 3)), np.ones((20, 3))], "constant"),
+        ],
+    )
     def test_bad_spaces(self, bad, match):
         with pytest.raises(ValueError, match=match):
             A.generalized_procrustes(bad(np.random.default_rng(0)))

@@ -12,10 +12,14 @@ def _planted_layers(n=120, seed=0):
     """Vision layers whose shared signal grows with depth; text layers likewise; the deepest pair shares most."""
     rng = np.random.default_rng(seed)
     z = rng.normal(size=(n, 8))  # the shared latent
-    vis = {f"v{i}": np.hstack([w * z @ rng.normal(size=(8, 20)), rng.normal(size=(n, 20))])
-           for i, w in enumerate((0.0, 0.15, 3.0))}
-    txt = {f"t{i}": np.hstack([w * z @ rng.normal(size=(8, 16)), rng.normal(size=(n, 16))])
-           for i, w in enumerate((0.0, 3.0))}
+    vis = {
+        f"v{i}": np.hstack([w * z @ rng.normal(size=(8, 20)), rng.normal(size=(n, 20))])
+        for i, w in enumerate((0.0, 0.15, 3.0))
+    }
+    txt = {
+        f"t{i}": np.hstack([w * z @ rng.normal(size=(8, 16)), rng.normal(size=(n, 16))])
+        for i, w in enumerate((0.0, 3.0))
+    }
     return vis, txt
 
 
@@ -29,7 +33,9 @@ class TestLayerAlignment:
         assert r.scores.shape == (3, 2)
         for i, v in enumerate(vis):
             for j, t in enumerate(txt):
-                assert r.scores[i, j] == pytest.approx(A.alignment_score(vis[v], txt[t], measure=measure, k=5), abs=1e-10)
+                assert r.scores[i, j] == pytest.approx(
+                    A.alignment_score(vis[v], txt[t], measure=measure, k=5), abs=1e-10
+                )
         assert r.best == ("v2", "t1") and r.in_sample_best == ("v2", "t1")
         assert np.all(r.ci.low <= r.scores + 1e-12) and np.all(r.scores <= r.ci.high + 1e-12)
         assert r.heldout_ci.low < r.heldout_score < r.heldout_ci.high

@@ -40,9 +40,9 @@ def test_meadows_two_tasks_match_rsatoolbox_task_by_task(tmp_path):
     second["task"]["name"] = "ma_captions"
     second["rdm"] = [2 * v for v in second["rdm"]]
     for trial in second["trials"]:
-        trial["positions"] = trial["positions"][::-1]          # another order on screen
+        trial["positions"] = trial["positions"][::-1]  # another order on screen
     data["tasks"].append(second)
-    path = tmp_path / FIXTURE.name                                # rsatoolbox parses the file name
+    path = tmp_path / FIXTURE.name  # rsatoolbox parses the file name
     path.write_text(json.dumps(data))
     ref = load_rdms(str(path), sort=False)
     assert list(ref.rdm_descriptors["task"]) == ["ma_scenes", "ma_captions"]

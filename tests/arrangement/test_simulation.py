@@ -24,8 +24,9 @@ def test_simulated_participant_recovers_2d_and_high_d_spaces():
     # high-D: the 2-D layouts distort, but more trials recover more
     x8 = _space(40, 8, seed=2)
     truth = compute_rdm(x8, metric="euclidean")
-    few, many = (A.simulate_recovery(x8, n_trials=n, noise=0.03, metric="euclidean", seed=3, subset_sizes=None)
-                 for n in (1, 25))
+    few, many = (
+        A.simulate_recovery(x8, n_trials=n, noise=0.03, metric="euclidean", seed=3, subset_sizes=None) for n in (1, 25)
+    )
     assert many.scores["average"] > few.scores["average"] + 0.05
     assert many.scores["iterative"] >= many.scores["average"]
     assert truth.shape == (40, 40)
@@ -55,10 +56,23 @@ def test_iterative_beats_average_on_high_dimensional_truths():
 
 def test_lift_the_weakest_beats_random_subsets_at_equal_budget():
     x = _space(40, 6, seed=5)
-    lift = [A.simulate_recovery(x, n_trials=12, estimators=("average",), noise=0.05, metric="euclidean", seed=s)
-            for s in range(3)]
-    rand = [A.simulate_recovery(x, n_trials=12, estimators=("average",), design="random", subset_sizes=r.sizes[1:],
-                                noise=0.05, metric="euclidean", seed=s) for s, r in enumerate(lift)]
+    lift = [
+        A.simulate_recovery(x, n_trials=12, estimators=("average",), noise=0.05, metric="euclidean", seed=s)
+        for s in range(3)
+    ]
+    rand = [
+        A.simulate_recovery(
+            x,
+            n_trials=12,
+            estimators=("average",),
+            design="random",
+            subset_sizes=r.sizes[1:],
+            noise=0.05,
+            metric="euclidean",
+            seed=s,
+        )
+        for s, r in enumerate(lift)
+    ]
     assert [r.sizes for r in rand] == [r.sizes for r in lift]  # same budget
     assert np.mean([r.scores["average"] for r in lift]) >= np.mean([r.scores["average"] for r in rand]) - 0.01
 

@@ -16,7 +16,9 @@ def _spaces(seed=0):
 def test_agreement_is_spearman_of_the_participant_with_each_space():
     spaces = _spaces()
     got = mixing_agreement(spaces, mix=0.6, noise=0.3, seed=0)
-    person = compute_rdm(mixed_space(spaces["shared"], spaces["visual"], weight=0.6, noise=0.3, seed=0), metric="euclidean")
+    person = compute_rdm(
+        mixed_space(spaces["shared"], spaces["visual"], weight=0.6, noise=0.3, seed=0), metric="euclidean"
+    )
     assert got == {k: round(compare_rdms(person, compute_rdm(v)), 3) for k, v in spaces.items()}
     # all shared, no noise: the participant is the shared space (Euclidean vs correlation distance), unrelated to words
     pure = mixing_agreement(spaces, mix=1.0, noise=0.0)

@@ -46,8 +46,15 @@ class TestRecord:
         out = record("stuff", value, glue=False)
         assert out is value  # the caller's object is returned unchanged
         stored = read_records(records)["stuff"]
-        assert stored == {"f32": 0.25, "i64": 7, "flag": True, "arr": [0, 1, 2],
-                          "mat": [[1.0, 0.0], [0.0, 1.0]], "tup": [1.5, "s"], "3": "int key"}
+        assert stored == {
+            "f32": 0.25,
+            "i64": 7,
+            "flag": True,
+            "arr": [0, 1, 2],
+            "mat": [[1.0, 0.0], [0.0, 1.0]],
+            "tup": [1.5, "s"],
+            "3": "int key",
+        }
         assert type(stored["i64"]) is int and type(stored["flag"]) is bool
 
     def test_scalar_array_and_nan(self, records):

@@ -27,7 +27,7 @@ def claims(r: dict) -> None:
     # RSA peaks before the head: a mid-to-late block with a middle MPNet layer
     assert r["best_mpnet_rsa"][0] in ("stage5", "stage6", "stage7")
     assert r["profile_vision_rsa"]["stage6"] > r["profile_vision_rsa"]["head"] + 0.05
-    assert r["best_mpnet_rsa"][1] in ("L2", "L3", "L4", "L5", "L6", "L7", "L8")             # a middle MPNet layer
+    assert r["best_mpnet_rsa"][1] in ("L2", "L3", "L4", "L5", "L6", "L7", "L8")  # a middle MPNet layer
     assert r["rsa_Llast_best"] < max(r["profile_vision_rsa"].values()) - 0.05
 
     # --- 7.2 the pair chosen on one half keeps a clearly positive score on the other half
@@ -41,15 +41,17 @@ def claims(r: dict) -> None:
     # --- 7.3 appearance vs meaning (94 special100 scenes)
     assert r["n_perturb"] == 94
     for m in METRICS:
-        assert r[f"pert_drop_ci_{m}_captions_shuffled"][0] > 0.1, m          # the floor
+        assert r[f"pert_drop_ci_{m}_captions_shuffled"][0] > 0.1, m  # the floor
         for name in ("mirror", "colour_jitter", "word_order_scrambled", "paraphrase"):
             lo, hi = r[f"pert_drop_ci_{m}_{name}"]
-            assert lo < 0 < hi + 0.005, (m, name)                               # no reliable loss
+            assert lo < 0 < hi + 0.005, (m, name)  # no reliable loss
     for m in ("cka", "mutual_knn"):
-        assert r[f"pert_drop_ci_{m}_main_noun_swapped"][0] > 0, m            # a swapped noun hurts ...
+        assert r[f"pert_drop_ci_{m}_main_noun_swapped"][0] > 0, m  # a swapped noun hurts ...
         appearance = np.mean([r[f"pert_drop_{m}_{a}"] for a in APPEARANCE])
-        assert r[f"pert_drop_{m}_main_noun_swapped"] > appearance + 0.03, m  # ... more than appearance changes on average
-    assert r["pert_drop_ci_cka_blur"][0] > 0                                  # but a strong blur hurts too
+        assert r[f"pert_drop_{m}_main_noun_swapped"] > appearance + 0.03, (
+            m
+        )  # ... more than appearance changes on average
+    assert r["pert_drop_ci_cka_blur"][0] > 0  # but a strong blur hurts too
     assert r["image_self_rsa_mirror"] > 0.9 and r["image_self_rsa_blur"] < 0.6
 
     # --- 7.4 forced choice

@@ -17,7 +17,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from notebook_runner import ROOT, execute_all, toc_notebooks
 
 

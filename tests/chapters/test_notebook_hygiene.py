@@ -8,7 +8,6 @@ import re
 
 import nbformat
 import pytest
-
 from notebook_runner import ROOT, toc_notebooks
 
 NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -81,14 +80,18 @@ def _exercise_section(path):
     heads = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and EXERCISES_HEADING.search(c.source)]
     assert len(heads) == 1, f"{path}: needs exactly one '## {n}.x Exercises' section (found {len(heads)})"
     start = heads[0]
-    assert int(EXERCISES_HEADING.search(nb.cells[start].source).group(1)) == n, \
+    assert int(EXERCISES_HEADING.search(nb.cells[start].source).group(1)) == n, (
         f"{path}: the exercises heading must carry the chapter number {n}"
-    later = [i for i, c in enumerate(nb.cells[start + 1:], start + 1)
-             if c.cell_type == "markdown" and re.search(r"^#{1,2} ", c.source, re.M)]
+    )
+    later = [
+        i
+        for i, c in enumerate(nb.cells[start + 1 :], start + 1)
+        if c.cell_type == "markdown" and re.search(r"^#{1,2} ", c.source, re.M)
+    ]
     assert not later, f"{path}: the exercises must be the last section (heading in cell {later[0]} follows them)"
     outside = [i for i, c in enumerate(nb.cells[:start]) if SOLUTION_TAGS & set(c.metadata.get("tags", []))]
     assert not outside, f"{path}: cells {outside} are tagged as solutions but lie before the exercises section"
-    return n, nb.cells[start + 1:]
+    return n, nb.cells[start + 1 :]
 
 
 @pytest.mark.parametrize("path", TOC_NOTEBOOKS)
@@ -104,19 +107,27 @@ def test_chapter_ends_with_graded_exercises_and_hidden_solutions(path):
     for k, (ex, sol) in enumerate(zip(pairs[::2], pairs[1::2]), 1):
         m = EXERCISE.match(ex.source) if ex.cell_type == "markdown" else None
         assert m, f"{path}: exercise {n}.{k} must be a markdown cell starting '**Exercise {n}.{k}** (★★) — Title.'"
-        assert (int(m.group(1)), int(m.group(2))) == (n, k), f"{path}: expected Exercise {n}.{k}, found {m.group(1)}.{m.group(2)}"
+        assert (int(m.group(1)), int(m.group(2))) == (n, k), (
+            f"{path}: expected Exercise {n}.{k}, found {m.group(1)}.{m.group(2)}"
+        )
         stars.append(len(m.group(3)))
         assert sol.cell_type == "code", f"{path}: Exercise {n}.{k} must be followed by one code cell (its solution)"
         tags = set(sol.metadata.get("tags", []))
-        assert SOLUTION_TAGS <= tags, f"{path}: solution {n}.{k} must be tagged {sorted(SOLUTION_TAGS)} (has {sorted(tags)})"
+        assert SOLUTION_TAGS <= tags, (
+            f"{path}: solution {n}.{k} must be tagged {sorted(SOLUTION_TAGS)} (has {sorted(tags)})"
+        )
         lines = sol.source.strip().splitlines()
-        assert lines and lines[0].strip() == f"# Solution {n}.{k}", f"{path}: solution {n}.{k} must start '# Solution {n}.{k}'"
+        assert lines and lines[0].strip() == f"# Solution {n}.{k}", (
+            f"{path}: solution {n}.{k} must start '# Solution {n}.{k}'"
+        )
         tree = ast.parse("\n".join(line for line in lines if not line.lstrip().startswith(("%", "!"))))
-        assert any(isinstance(node, ast.Assert) for node in ast.walk(tree)), \
+        assert any(isinstance(node, ast.Assert) for node in ast.walk(tree)), (
             f"{path}: solution {n}.{k} must check its answer with an assert"
+        )
     assert 2 <= len(stars) <= 4, f"{path}: {len(stars)} exercises; a chapter has 2-4"
-    assert stars == sorted(stars) and len(set(stars)) >= 2, \
+    assert stars == sorted(stars) and len(set(stars)) >= 2, (
         f"{path}: exercises must be graded, easiest first, with at least two levels (stars: {stars})"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,7 +160,9 @@ def test_notebooks_name_only_colour_blind_safe_maps(path):
     nb = nbformat.read(ROOT / path, as_version=4)
     named = {m.group(1) for c in nb.cells if c.cell_type == "code" for m in _SCALE_ARG.finditer(c.source)}
     unsafe = sorted(s for s in named if s.lower().removesuffix("_r") not in CVD_SAFE_SCALES)
-    assert not unsafe, f"{path} uses colour maps that are not colour-blind safe: {unsafe} (use cividis/viridis or OKABE_ITO)"
+    assert not unsafe, (
+        f"{path} uses colour maps that are not colour-blind safe: {unsafe} (use cividis/viridis or OKABE_ITO)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,8 +170,12 @@ def test_notebooks_name_only_colour_blind_safe_maps(path):
 # ---------------------------------------------------------------------------------------------
 
 #: The four source papers: BibTeX key -> arXiv id (Li et al. TACL 2024 is arXiv 2302.06555).
-SOURCE_PAPERS = {"ma2025converge": "2507.21871", "li2024share": "2302.06555",
-                 "he2025seeing": "2509.20751", "saha2026barycentric": "2602.09225"}
+SOURCE_PAPERS = {
+    "ma2025converge": "2507.21871",
+    "li2024share": "2302.06555",
+    "he2025seeing": "2509.20751",
+    "saha2026barycentric": "2602.09225",
+}
 
 
 def _bib_keys() -> list[str]:
@@ -169,12 +186,18 @@ def test_every_reference_is_cited_in_the_text():
     """Every entry of references.bib (the four source papers included) is cited by a page or chapter,
     not only listed by the bibliography's ``:all:``."""
     keys = _bib_keys()
-    assert set(SOURCE_PAPERS) <= set(keys), f"source papers missing from references.bib: {set(SOURCE_PAPERS) - set(keys)}"
+    assert set(SOURCE_PAPERS) <= set(keys), (
+        f"source papers missing from references.bib: {set(SOURCE_PAPERS) - set(keys)}"
+    )
     assert len(keys) == len(set(keys)), "duplicate keys in references.bib"
     texts = [p.read_text(encoding="utf-8") for p in (ROOT / "book").glob("*.md") if p.name != "bibliography.md"]
     texts += ["\n".join(c.source for c in nbformat.read(ROOT / path, as_version=4).cells) for path in NOTEBOOKS]
-    cited = {key for text in texts for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text)
-             for key in re.split(r"\s*,\s*", group.strip())}
+    cited = {
+        key
+        for text in texts
+        for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text)
+        for key in re.split(r"\s*,\s*", group.strip())
+    }
     uncited = sorted(set(keys) - cited)
     assert not uncited, f"references.bib entries cited nowhere in book/ or notebooks/: {uncited}"
 

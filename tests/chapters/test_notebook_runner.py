@@ -12,9 +12,8 @@ import os
 from pathlib import Path
 from unittest import mock
 
-import pytest
-
 import notebook_runner
+import pytest
 from notebook_runner import Execution, execute, execute_all, longest_first
 
 

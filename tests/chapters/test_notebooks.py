@@ -12,7 +12,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from notebook_runner import toc_notebooks
 
 
@@ -23,7 +22,7 @@ def _chapter_claim_modules() -> dict:
     found = {}
     for path in sorted(Path(__file__).parent.glob("claims_*.py")):
         module = importlib.import_module(path.stem)
-        found[f"notebooks/{path.stem[len('claims_'):]}"] = module.claims
+        found[f"notebooks/{path.stem[len('claims_') :]}"] = module.claims
     return found
 
 

@@ -211,12 +211,14 @@ class TestSpecial100:
         m = special.meta
         assert len(m) == 100
         np.testing.assert_array_equal(m["coco_id"].to_numpy(dtype=np.int64), special.ids)
-        np.testing.assert_array_equal(m["nsd_id"].to_numpy(dtype=np.int64),
-                                      m["nsd_file_id"].to_numpy(dtype=np.int64) - 1)
+        np.testing.assert_array_equal(
+            m["nsd_id"].to_numpy(dtype=np.int64), m["nsd_file_id"].to_numpy(dtype=np.int64) - 1
+        )
         rows = sorted(_csv_rows("nsd_special100/captions.csv"), key=lambda r: int(r["order"]))
         np.testing.assert_array_equal(m["nsd_id"].to_numpy(dtype=np.int64), [int(r["nsd_id"]) for r in rows])
-        np.testing.assert_array_equal(m["nsd_shared1000_idx"].to_numpy(dtype=np.int64),
-                                      [int(r["nsd_shared1000_idx"]) for r in rows])
+        np.testing.assert_array_equal(
+            m["nsd_shared1000_idx"].to_numpy(dtype=np.int64), [int(r["nsd_shared1000_idx"]) for r in rows]
+        )
 
 
 class TestShared1000:

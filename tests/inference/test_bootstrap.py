@@ -25,18 +25,22 @@ def _planted_pair(n=N, p=30, noise=0.5, seed=0):
 
 def _independent_pair(n=N, p=30, seed=1):
     rng = np.random.default_rng(seed)
-    return (compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
-            compute_rdm(rng.normal(size=(n, p)), metric="euclidean"))
+    return (
+        compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
+        compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
+    )
 
 
 def _subject_stack(n_subjects=6, n=20, p=25, noise=1.0, seed=2):
     """Per-subject RDMs: shared patterns plus subject noise; a 'model' RDM from the same patterns."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, p))
-    subjects = np.stack([compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean")
-                         for _ in range(n_subjects)])
-    models = np.stack([compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean")
-                       for _ in range(n_subjects)])
+    subjects = np.stack(
+        [compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean") for _ in range(n_subjects)]
+    )
+    models = np.stack(
+        [compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean") for _ in range(n_subjects)]
+    )
     return subjects, models
 
 
@@ -201,7 +205,7 @@ class TestBootstrapParticipants:
         r = bootstrap_rdm_correlation(self.subj, self.models, n_boot=300, seed=0, over=over)
         assert r.interval == "centred"
         assert r.ci.low < r.estimate < r.ci.high
-        assert r.distribution.mean() < r.estimate - 0.05   # the attenuation is real ...
+        assert r.distribution.mean() < r.estimate - 0.05  # the attenuation is real ...
         raw = bootstrap_rdm_correlation(self.subj, self.models, n_boot=300, seed=0, over=over, interval="percentile")
         np.testing.assert_allclose(r.distribution, raw.distribution)
         assert r.ci.high - r.ci.low == pytest.approx(raw.ci.high - raw.ci.low, rel=0.2)  # ... the spread is kept
@@ -227,7 +231,7 @@ class TestBootstrapParticipants:
             bc = percentile_interval(r.distribution, r.ci.level, kind="bc", estimate=r.estimate)
             hits["centred"].append(r.ci.low <= rho_n <= r.ci.high)
             hits["bc"].append(bc.low <= rho_n <= bc.high)
-        assert np.mean(hits["centred"]) >= 0.8   # measured 0.90 (40 replications: SE about 0.05)
+        assert np.mean(hits["centred"]) >= 0.8  # measured 0.90 (40 replications: SE about 0.05)
         assert np.mean(hits["bc"]) < np.mean(hits["centred"]) - 0.2
 
     def test_participants_reimplementation(self):

@@ -15,8 +15,9 @@ N_ITEMS = 30
 def _group(n_subjects, shared, noise, seed):
     """Condensed RDMs of subjects = shared patterns + individual noise."""
     rng = np.random.default_rng(seed)
-    return np.stack([pdist(shared + noise * rng.standard_normal(shared.shape), "correlation")
-                     for _ in range(n_subjects)])
+    return np.stack(
+        [pdist(shared + noise * rng.standard_normal(shared.shape), "correlation") for _ in range(n_subjects)]
+    )
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,10 @@ def _planted_pair(n=N, p=30, noise=0.5, seed=0):
 
 def _independent_pair(n=N, p=30, seed=1):
     rng = np.random.default_rng(seed)
-    return (compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
-            compute_rdm(rng.normal(size=(n, p)), metric="euclidean"))
+    return (
+        compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
+        compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +50,17 @@ class TestPermutation:
         assert p > 0.05
 
     def test_p_values_roughly_uniform_under_null(self):
-        ps = [permutation_test(*_independent_pair(n=12, p=5, seed=s), n_perm=49, seed=s).p
-              for s in range(40)]
+        ps = [permutation_test(*_independent_pair(n=12, p=5, seed=s), n_perm=49, seed=s).p for s in range(40)]
         ps = np.array(ps)
         assert np.all(ps >= 1 / 50) and np.all(ps <= 1)
         assert 0.35 < ps.mean() < 0.65
         assert np.mean(ps <= 0.05) <= 0.2
 
     def test_deterministic_given_seed(self, independent):
-        one, two = permutation_test(*independent, n_perm=100, seed=3), permutation_test(*independent, n_perm=100, seed=3)
+        one, two = (
+            permutation_test(*independent, n_perm=100, seed=3),
+            permutation_test(*independent, n_perm=100, seed=3),
+        )
         assert (one.estimate, one.p) == (two.estimate, two.p)
         np.testing.assert_array_equal(one.distribution, two.distribution)
         ps = {permutation_test(*independent, n_perm=100, seed=s).p for s in range(5)}

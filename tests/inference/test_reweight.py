@@ -14,8 +14,9 @@ N_ITEMS = 30
 def _group(n_subjects, shared, noise, seed):
     """Condensed RDMs of subjects = shared patterns + individual noise."""
     rng = np.random.default_rng(seed)
-    return np.stack([pdist(shared + noise * rng.standard_normal(shared.shape), "correlation")
-                     for _ in range(n_subjects)])
+    return np.stack(
+        [pdist(shared + noise * rng.standard_normal(shared.shape), "correlation") for _ in range(n_subjects)]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +67,14 @@ def test_cv_nnls_random_target_scores_near_zero(groups):
     assert max(np.abs(scores)) < 0.25
 
 
-@pytest.mark.parametrize("kwargs, exc, match", [
-    (dict(n_folds=1), ValueError, "n_folds"),
-    (dict(n_folds=31), ValueError, "n_folds"),
-    (dict(n_folds=2.5), TypeError, "n_folds"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(n_folds=1), ValueError, "n_folds"),
+        (dict(n_folds=31), ValueError, "n_folds"),
+        (dict(n_folds=2.5), TypeError, "n_folds"),
+    ],
+)
 def test_cv_nnls_bad_folds(groups, kwargs, exc, match):
     a, b = groups
     with pytest.raises(exc, match=match):

@@ -46,8 +46,9 @@ def coco_folder(tmp_path_factory):
 def local_features(coco_folder, tmp_path_factory):
     """Single-process reference: shards of 3 images, EfficientNet-Lite0 stage 3 (40-d)."""
     ids, files = coco_image_list(coco_folder / "images", coco_folder / "captions.json")
-    return extract_image_features(files, tmp_path_factory.mktemp("local"), ids=ids, layer="stage3", shard_size=3,
-                                  batch_size=2, progress=False)
+    return extract_image_features(
+        files, tmp_path_factory.mktemp("local"), ids=ids, layer="stage3", shard_size=3, batch_size=2, progress=False
+    )
 
 
 def test_feature_shards_resume_and_corruption(cluster, coco_folder, local_features, tmp_path):
@@ -61,8 +62,7 @@ def test_feature_shards_resume_and_corruption(cluster, coco_folder, local_featur
     kw = dict(ids=ids, layer="stage3", shard_size=3, batch_size=2, progress=False)
     assert local.computed == [0, 1, 2, 3] and local.features.shape == (10, 40)
     assert np.array_equal(local.ids, ids)
-    direct = image_features([Image.open(f).convert("RGB") for f in files], layer="stage3", cache=False,
-                            progress=False)
+    direct = image_features([Image.open(f).convert("RGB") for f in files], layer="stage3", cache=False, progress=False)
     np.testing.assert_allclose(local.features, direct, atol=1e-5)
     remote = extract_image_features(files, tmp_path / "remote", client=client, **kw)
     np.testing.assert_allclose(remote.features, local.features, atol=1e-6)

@@ -69,10 +69,11 @@ class TestTextLayersAndHeatmap:
         n_files = len(list((tmp_path / "features").glob("*.npz")))
         assert n_files == 3  # one entry per layer, the same keys as single-layer calls
         for k in (0, 3, 6):
-            single = encode_text(texts, model="minilm", layer=k, progress=False)   # read from the cache
+            single = encode_text(texts, model="minilm", layer=k, progress=False)  # read from the cache
             np.testing.assert_array_equal(single, many[k])
-            np.testing.assert_allclose(encode_text(texts, model="minilm", layer=k, cache=False, progress=False),
-                                       many[k], atol=1e-5)
+            np.testing.assert_allclose(
+                encode_text(texts, model="minilm", layer=k, cache=False, progress=False), many[k], atol=1e-5
+            )
         assert len(list((tmp_path / "features").glob("*.npz"))) == n_files
         with pytest.raises(ValueError, match="^layer contains duplicates"):
             encode_text(texts, model="minilm", layer=[1, 1])
@@ -85,8 +86,16 @@ class TestTextLayersAndHeatmap:
         from repalign import plotting
 
         z = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
-        fig = plotting.score_heatmap(z, ["a", "b", "c"], ["L0", "L1"], ci=(z - 0.05, z + 0.05), mark=("b", "L1"),
-                                     xlabel="text layer", ylabel="vision layer", zlabel="RSA")
+        fig = plotting.score_heatmap(
+            z,
+            ["a", "b", "c"],
+            ["L0", "L1"],
+            ci=(z - 0.05, z + 0.05),
+            mark=("b", "L1"),
+            xlabel="text layer",
+            ylabel="vision layer",
+            zlabel="RSA",
+        )
         assert fig.data[0].text[1][1] == "<br>95% CI [0.350, 0.450]"
         assert "vision layer %{y} × text layer %{x}" in fig.data[0].hovertemplate
         shape = fig.layout.shapes[0]

@@ -11,8 +11,18 @@ import repalign.models.vision as vision_mod
 from repalign.models import EFFICIENTNET_LAYERS, image_features, preprocess_image
 from repalign.stimuli import load_stimuli
 
-WIDTHS = {"stem": 32, "stage1": 16, "stage2": 24, "stage3": 40, "stage4": 80, "stage5": 112,
-          "stage6": 192, "stage7": 320, "head": 1280, "logits": 1000}
+WIDTHS = {
+    "stem": 32,
+    "stage1": 16,
+    "stage2": 24,
+    "stage3": 40,
+    "stage4": 80,
+    "stage5": 112,
+    "stage6": 192,
+    "stage7": 320,
+    "head": 1280,
+    "logits": 1000,
+}
 
 
 @pytest.fixture(scope="session")

@@ -112,7 +112,7 @@ def test_arrangement_replay_moves_points_and_thumbnails_per_trial():
     fig = P.arrangement_replay(trials, labels, title="replay", images=images)
     steps = fig.layout.sliders[0].steps
     assert len(steps) == 2 and all(s.method == "update" for s in steps)
-    assert len(fig.layout.images) == 6                       # trial 1 drawn as thumbnails
+    assert len(fig.layout.images) == 6  # trial 1 drawn as thumbnails
     restyle, relayout = steps[1].args
     assert restyle["hovertext"] == [["scene 1", "scene 4", "scene 5"]]
     np.testing.assert_allclose(restyle["x"][0], trials[1][1][:, 0])

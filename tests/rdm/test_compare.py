@@ -61,14 +61,19 @@ class TestCompareRdms:
 
     @pytest.mark.parametrize("method", ["spearman", "pearson", "kendall_tau_a"])
     def test_symmetric_and_self_is_one(self, method):
-        assert R.compare_rdms(self.a, self.b, method=method) == pytest.approx(R.compare_rdms(self.b, self.a, method=method))
+        assert R.compare_rdms(self.a, self.b, method=method) == pytest.approx(
+            R.compare_rdms(self.b, self.a, method=method)
+        )
         assert R.compare_rdms(self.a, self.a, method=method) == pytest.approx(1.0)
 
     def test_rank_methods_ignore_monotonic_transforms(self):
         for m in ("spearman", "kendall_tau_a"):
-            assert R.compare_rdms(self.a, np.expm1(3 * self.b), method=m) == pytest.approx(R.compare_rdms(self.a, self.b, method=m))
+            assert R.compare_rdms(self.a, np.expm1(3 * self.b), method=m) == pytest.approx(
+                R.compare_rdms(self.a, self.b, method=m)
+            )
         assert R.compare_rdms(self.a, np.expm1(3 * self.b), method="pearson") != pytest.approx(
-            R.compare_rdms(self.a, self.b, method="pearson"))
+            R.compare_rdms(self.a, self.b, method="pearson")
+        )
 
     def test_spearman_matches_rsatoolbox(self):
         ref = rsa_compare(R.to_rsatoolbox(self.a), R.to_rsatoolbox(self.b), method="spearman")

@@ -41,8 +41,9 @@ def test_permutation_fwe_on_cluster_is_bit_for_bit_local(cluster):
     # oracle: a plain loop over the same flips
     x = maps[:, mask]
     flips = np.random.default_rng(7).choice(np.array([-1.0, 1.0]), size=(300, 8))
-    null_max = np.array([np.max((f[:, None] * x).mean(0) / ((f[:, None] * x).std(0, ddof=1) / np.sqrt(8)))
-                         for f in flips])
+    null_max = np.array(
+        [np.max((f[:, None] * x).mean(0) / ((f[:, None] * x).std(0, ddof=1) / np.sqrt(8))) for f in flips]
+    )
     np.testing.assert_allclose(local.max_null, null_max, rtol=1e-10)
     t = local.t[mask]
     np.testing.assert_allclose(local.p_fwe[mask], (1 + (null_max[None, :] >= t[:, None] - 1e-9).sum(1)) / 301)
@@ -84,8 +85,9 @@ def test_permutation_test_fwe_against_a_plain_loop():
     maps[:, 2, 2, 1] += 0.6
     res = sl.group_permutation_test(maps, mask, n_perm=500, seed=1, batch_size=64, progress=False)
     again = sl.group_permutation_test(maps, mask, n_perm=500, seed=1, batch_size=500, progress=False)
-    assert all(np.array_equal(getattr(res, f), getattr(again, f), equal_nan=True)
-               for f in ("t", "p", "p_fwe", "max_null"))  # batching changes nothing
+    assert all(
+        np.array_equal(getattr(res, f), getattr(again, f), equal_nan=True) for f in ("t", "p", "p_fwe", "max_null")
+    )  # batching changes nothing
     x = maps[:, mask]
     np.testing.assert_allclose(res.t[mask], ttest_1samp(x, 0.0, axis=0).statistic, rtol=1e-12)
     flips = np.random.default_rng(1).choice(np.array([-1.0, 1.0]), size=(500, 7))

@@ -27,8 +27,10 @@ def test_nsd_loader_on_fixture_layout(tmp_path):
     folder.mkdir(parents=True)
     vols = rng.integers(-900, 900, size=shape + (12,)).astype(np.int16)
     for s in (1, 2):
-        nib.save(nib.Nifti1Image(vols[..., (s - 1) * n_per_session:s * n_per_session], np.eye(4)),
-                 folder / f"betas_session{s:02d}.nii.gz")
+        nib.save(
+            nib.Nifti1Image(vols[..., (s - 1) * n_per_session : s * n_per_session], np.eye(4)),
+            folder / f"betas_session{s:02d}.nii.gz",
+        )
     img = load_nsd_betas(tmp_path, subject=1, nsd_ids=[100, 104], progress=False)
     assert img.shape == shape + (2,)
     trials_0 = np.flatnonzero(master.ravel() == 1)  # slot 1 -> nsd id 100

@@ -93,8 +93,9 @@ def test_equals_rsatoolbox_spearman_100_conditions():
 
     data, mask, models = _volume(n_cond=100, shape=(7, 7, 6))
     centres, neighbours = get_volume_searchlight(mask, radius=3, threshold=0, truncate_at_boundary=True)
-    sl = get_searchlight_RDMs(data.reshape(100, -1), centres, neighbours, np.arange(100),
-                              method="correlation", verbose=False)
+    sl = get_searchlight_RDMs(
+        data.reshape(100, -1), centres, neighbours, np.arange(100), method="correlation", verbose=False
+    )
     model = ModelFixed("m", RDMs(models[0][None]))
     res = evaluate_models_searchlight(sl, model, eval_fixed, method="spearman")
     ref = np.full(mask.shape, np.nan)
@@ -106,19 +107,30 @@ def test_equals_rsatoolbox_spearman_100_conditions():
         assert np.nanmax(np.abs(ours - ref)) < 1e-5
 
 
-@pytest.mark.parametrize("metric,method", [("correlation", "spearman"), ("correlation", "pearson"),
-                                            ("euclidean", "spearman"), ("euclidean", "pearson")])
+@pytest.mark.parametrize(
+    "metric,method",
+    [("correlation", "spearman"), ("correlation", "pearson"), ("euclidean", "spearman"), ("euclidean", "pearson")],
+)
 def test_equals_plain_per_centre_loop(metric, method):
     data, mask, models = _volume()
     ref = _plain(data, mask, models, 2.5, metric, method)
     for backend in ("torch", "numpy"):
-        ours = searchlight_rsa(data, mask, models, radius=2.5, metric=metric, method=method,
-                               backend=backend, dtype="float64", max_memory=3e6, progress=False)
+        ours = searchlight_rsa(
+            data,
+            mask,
+            models,
+            radius=2.5,
+            metric=metric,
+            method=method,
+            backend=backend,
+            dtype="float64",
+            max_memory=3e6,
+            progress=False,
+        )
         assert ours.shape == (2,) + mask.shape
         assert np.array_equal(np.isnan(ours), np.isnan(ref))
         assert np.nanmax(np.abs(ours - ref)) < 1e-10
-    ours32 = searchlight_rsa(data, mask, list(models), radius=2.5, metric=metric, method=method,
-                             progress=False)
+    ours32 = searchlight_rsa(data, mask, list(models), radius=2.5, metric=metric, method=method, progress=False)
     assert np.nanmax(np.abs(ours32 - ref)) < 2e-3  # 30 conditions: float32 near-ties can swap ranks
 
 
@@ -149,21 +161,24 @@ def test_nifti_in_nifti_out():
         searchlight_rsa(img, bad, models[0], progress=False)
 
 
-@pytest.mark.parametrize("kwargs,exc,msg", [
-    (dict(mask=np.ones((4, 4, 4), bool)), ValueError, "does not match the spatial shape"),
-    (dict(model_rdms=pdist(np.random.default_rng(0).normal(size=(7, 2)))), ValueError, "describes 7 conditions"),
-    (dict(radius=0), ValueError, "radius must be > 0"),
-    (dict(radius=-2), ValueError, "radius must be > 0"),
-    (dict(mask=np.zeros((8, 9, 7), bool)), ValueError, "mask is empty"),
-    (dict(data="nan"), ValueError, "NaN or infinite"),
-    (dict(data=np.zeros((30, 8, 9))), ValueError, "data must be 4-D"),
-    (dict(metric="cosine"), ValueError, "metric must be one of"),
-    (dict(method="kendall"), ValueError, "method must be one of"),
-    (dict(model_rdms=np.zeros(435)), ValueError, "constant"),
-    (dict(max_memory=0), ValueError, "max_memory must be > 0"),
-    (dict(min_voxels=0), ValueError, "min_voxels must be >= 1"),
-    (dict(backend="jax"), ValueError, "backend must be one of"),
-])
+@pytest.mark.parametrize(
+    "kwargs,exc,msg",
+    [
+        (dict(mask=np.ones((4, 4, 4), bool)), ValueError, "does not match the spatial shape"),
+        (dict(model_rdms=pdist(np.random.default_rng(0).normal(size=(7, 2)))), ValueError, "describes 7 conditions"),
+        (dict(radius=0), ValueError, "radius must be > 0"),
+        (dict(radius=-2), ValueError, "radius must be > 0"),
+        (dict(mask=np.zeros((8, 9, 7), bool)), ValueError, "mask is empty"),
+        (dict(data="nan"), ValueError, "NaN or infinite"),
+        (dict(data=np.zeros((30, 8, 9))), ValueError, "data must be 4-D"),
+        (dict(metric="cosine"), ValueError, "metric must be one of"),
+        (dict(method="kendall"), ValueError, "method must be one of"),
+        (dict(model_rdms=np.zeros(435)), ValueError, "constant"),
+        (dict(max_memory=0), ValueError, "max_memory must be > 0"),
+        (dict(min_voxels=0), ValueError, "min_voxels must be >= 1"),
+        (dict(backend="jax"), ValueError, "backend must be one of"),
+    ],
+)
 def test_bad_inputs_one_line_errors(kwargs, exc, msg):
     data, mask, models = _volume()
     args = dict(data=data, mask=mask, model_rdms=models[0], radius=2, progress=False)
@@ -191,8 +206,9 @@ def test_threads_and_groups_give_bit_for_bit_the_same_maps():
     assert np.array_equal(one, two, equal_nan=True)
     group = sl.group_searchlight([data, data[::-1]], mask, models, radius=2.5, max_memory=2e5, progress=False)
     assert np.array_equal(group[0], one, equal_nan=True)
-    assert np.array_equal(group[1], searchlight_rsa(data[::-1], mask, models, radius=2.5, max_memory=2e5,
-                                                    progress=False), equal_nan=True)
+    assert np.array_equal(
+        group[1], searchlight_rsa(data[::-1], mask, models, radius=2.5, max_memory=2e5, progress=False), equal_nan=True
+    )
     with pytest.raises(ValueError, match="n_jobs must be >= 1"):
         searchlight_rsa(data, mask, models, radius=2, n_jobs=0, progress=False)
     with pytest.raises(TypeError, match="data must be a non-empty list"):
@@ -203,6 +219,8 @@ def test_library_works_without_dask():
     import subprocess
     import sys
 
-    code = ("import sys; import repalign.searchlight, repalign.distributed, repalign.models.shards; "
-            "sys.exit(int(any(m == 'dask' or m.startswith(('dask.', 'distributed')) for m in sys.modules)))")
+    code = (
+        "import sys; import repalign.searchlight, repalign.distributed, repalign.models.shards; "
+        "sys.exit(int(any(m == 'dask' or m.startswith(('dask.', 'distributed')) for m in sys.modules)))"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

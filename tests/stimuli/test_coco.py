@@ -32,12 +32,22 @@ def _write_coco(root, with_caption_for_all=True):
         name = f"{k + 1:012d}.jpg"
         img.save(root / "val2017" / name)
         images.append({"id": k + 1, "file_name": name, "width": 34, "height": 30})
-    caps = [{"image_id": i, "id": 10 * i + j, "caption": f"caption {j} of image {i}"} for i in (1, 2, 3)
-            for j in range(2) if with_caption_for_all or i != 2]
+    caps = [
+        {"image_id": i, "id": 10 * i + j, "caption": f"caption {j} of image {i}"}
+        for i in (1, 2, 3)
+        for j in range(2)
+        if with_caption_for_all or i != 2
+    ]
     (root / "annotations" / "captions_val2017.json").write_text(json.dumps({"images": images, "annotations": caps}))
-    inst = {"images": images, "categories": [{"id": 1, "name": "person"}, {"id": 18, "name": "dog"}],
-            "annotations": [{"image_id": 1, "category_id": 18, "id": 1}, {"image_id": 1, "category_id": 1, "id": 2},
-                            {"image_id": 3, "category_id": 1, "id": 3}]}
+    inst = {
+        "images": images,
+        "categories": [{"id": 1, "name": "person"}, {"id": 18, "name": "dog"}],
+        "annotations": [
+            {"image_id": 1, "category_id": 18, "id": 1},
+            {"image_id": 1, "category_id": 1, "id": 2},
+            {"image_id": 3, "category_id": 1, "id": 3},
+        ],
+    }
     (root / "annotations" / "instances_val2017.json").write_text(json.dumps(inst))
 
 
@@ -74,8 +84,9 @@ def coco_folder(tmp_path_factory):
 def local_features(coco_folder, tmp_path_factory):
     """Single-process reference: shards of 3 images, EfficientNet-Lite0 stage 3 (40-d)."""
     ids, files = coco_image_list(coco_folder / "images", coco_folder / "captions.json")
-    return extract_image_features(files, tmp_path_factory.mktemp("local"), ids=ids, layer="stage3", shard_size=3,
-                                  batch_size=2, progress=False)
+    return extract_image_features(
+        files, tmp_path_factory.mktemp("local"), ids=ids, layer="stage3", shard_size=3, batch_size=2, progress=False
+    )
 
 
 def test_from_coco_and_coco_image_list_share_one_reader(tmp_path):
@@ -110,8 +121,11 @@ def test_feature_shards_survive_a_killed_worker(cluster, coco_folder, local_feat
     pids = client.run(os.getpid)
     out = tmp_path / "killed"
     result = {}
-    run = threading.Thread(target=lambda: result.update(
-        r=extract_image_features(files, out, layer="stage3", shard_size=1, client=client, progress=False)))
+    run = threading.Thread(
+        target=lambda: result.update(
+            r=extract_image_features(files, out, layer="stage3", shard_size=1, client=client, progress=False)
+        )
+    )
     run.start()
     deadline = time.time() + 30
     while not list(out.glob("shard_*.npz")) and time.time() < deadline:

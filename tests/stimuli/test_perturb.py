@@ -28,9 +28,13 @@ class TestImagePerturbations:
     def test_seed_matters_for_random_kinds_only(self):
         img = _image()
         for kind in ("colour_jitter", "crop", "augment", "shuffle_tiles"):
-            assert not np.array_equal(np.asarray(P.perturb_image(img, kind, seed=1)), np.asarray(P.perturb_image(img, kind, seed=2)))
+            assert not np.array_equal(
+                np.asarray(P.perturb_image(img, kind, seed=1)), np.asarray(P.perturb_image(img, kind, seed=2))
+            )
         for kind in ("greyscale", "blur", "hflip"):
-            np.testing.assert_array_equal(np.asarray(P.perturb_image(img, kind, seed=1)), np.asarray(P.perturb_image(img, kind, seed=2)))
+            np.testing.assert_array_equal(
+                np.asarray(P.perturb_image(img, kind, seed=1)), np.asarray(P.perturb_image(img, kind, seed=2))
+            )
 
     def test_kinds_do_what_they_say(self):
         img = _image(size=(40, 40))
@@ -64,8 +68,12 @@ class TestImagePerturbations:
 
 
 class TestTextPerturbations:
-    CAPS = ["A man riding a wave on a surfboard.", "Two giraffes standing near a tree.",
-            "A plate with a hot dog and fries.", "A cat sleeping on a laptop keyboard."]
+    CAPS = [
+        "A man riding a wave on a surfboard.",
+        "Two giraffes standing near a tree.",
+        "A plate with a hot dog and fries.",
+        "A cat sleeping on a laptop keyboard.",
+    ]
 
     def test_scramble_keeps_words_changes_order_deterministically(self):
         out = P.scramble_words(self.CAPS, seed=1)

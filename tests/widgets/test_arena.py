@@ -51,21 +51,24 @@ def test_widget_drives_a_session_to_an_rdm():
     x = np.random.default_rng(0).normal(size=(n, 3))
     truth = compute_rdm(x, metric="euclidean")
     done = []
-    w = arena.ArenaWidget(ArrangementSession(n, max_trials=4, seed=1), _images(n), [f"scene {i}" for i in range(n)],
-                          on_done=done.append)
+    w = arena.ArenaWidget(
+        ArrangementSession(n, max_trials=4, seed=1), _images(n), [f"scene {i}" for i in range(n)], on_done=done.append
+    )
     assert w.trial == 1 and not w.done and len(w.thumbnails) == n and len(w.positions) == n
     assert all(t.startswith("data:image/jpeg;base64,") for t in w.thumbnails)
     assert w.titles[3] == "scene 3"
     while not w.done:
         idx = w.session.current_items
-        assert len(w.thumbnails) == len(w.positions) == idx.size       # the browser shows this trial
+        assert len(w.thumbnails) == len(w.positions) == idx.size  # the browser shows this trial
         w.positions = arrange_subset(truth[np.ix_(idx, idx)], noise=0.0).tolist()  # "drag" the items
-        w._handle_message(w, {"event": "next"}, [])                      # "press next"
+        w._handle_message(w, {"event": "next"}, [])  # "press next"
     assert done == [w.session] and "Done" in w.message
     assert 1 <= len(w.session.trials) <= 4
     est = w.session.estimate()
     assert est.shape == (n, n) and compare_rdms(est, truth) > 0.9
-    rho = arena.compare_with_models(w.session, {"truth": truth, "noise": compute_rdm(np.random.default_rng(5).normal(size=(n, 4)))})
+    rho = arena.compare_with_models(
+        w.session, {"truth": truth, "noise": compute_rdm(np.random.default_rng(5).normal(size=(n, 4)))}
+    )
     assert rho["truth"] == pytest.approx(compare_rdms(est, truth)) and rho["truth"] > rho["noise"]
     with pytest.raises(RuntimeError, match="over"):
         w.next()
@@ -82,8 +85,12 @@ def test_submitted_positions_are_what_the_reader_left():
 
 def test_play_arrangement_shows_result_at_the_end():
     n = 6
-    box = arena.play_arrangement(_images(n), [str(i) for i in range(n)], {"m": compute_rdm(np.arange(2 * n).reshape(n, 2) ** 2.0, metric="euclidean")},
-                                 max_trials=1)
+    box = arena.play_arrangement(
+        _images(n),
+        [str(i) for i in range(n)],
+        {"m": compute_rdm(np.arange(2 * n).reshape(n, 2) ** 2.0, metric="euclidean")},
+        max_trials=1,
+    )
     w = box.children[0]
     w.positions = (0.5 * np.column_stack([np.cos(np.arange(n)), np.sin(np.arange(n))])).tolist()
     w.next()
@@ -117,10 +124,20 @@ def test_front_end_drags_thumbnails_and_sends_next():
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
         pytest.skip("no Chromium at /usr/bin/chromium")
-    pixel = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGA"
-             "hKmMIQAAAABJRU5ErkJggg==")
-    state = {"thumbnails": [pixel] * 3, "titles": ["a", "b", "c"], "positions": [[0.0, 0.0], [0.5, 0.0], [-0.5, 0.0]],
-             "trial": 1, "done": False, "message": "Trial 1", "size": 400, "thumb_size": 40}
+    pixel = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGA"
+        "hKmMIQAAAABJRU5ErkJggg=="
+    )
+    state = {
+        "thumbnails": [pixel] * 3,
+        "titles": ["a", "b", "c"],
+        "positions": [[0.0, 0.0], [0.5, 0.0], [-0.5, 0.0]],
+        "trial": 1,
+        "done": False,
+        "message": "Trial 1",
+        "size": 400,
+        "thumb_size": 40,
+    }
     source = (Path(arena.__file__).parent / "_static" / "arena.js").read_text()
     css = (Path(arena.__file__).parent / "_static" / "arena.css").read_text()
     html = _HARNESS.replace("STATE", json.dumps(state)).replace("SOURCE", json.dumps(source)).replace("CSS", css)
@@ -135,14 +152,14 @@ def test_front_end_drags_thumbnails_and_sends_next():
             assert page.locator(".repalign-arena-circle img").count() == 3
             box = page.locator(".repalign-arena-circle").bounding_box()
             cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] / 2
-            page.mouse.move(cx, cy)                  # item 0 sits at the centre
+            page.mouse.move(cx, cy)  # item 0 sits at the centre
             page.mouse.down()
             page.mouse.move(cx + 0.25 * r, cy - 0.5 * r, steps=5)
             page.mouse.up()
             pos = page.evaluate("window.model.get('positions')")
             assert pos[0] == pytest.approx([0.25, 0.5], abs=0.03) and pos[1] == [0.5, 0.0]
             assert page.evaluate("window.saved") == 1
-            page.mouse.move(cx, cy)                  # dragging far outside is clamped to the rim
+            page.mouse.move(cx, cy)  # dragging far outside is clamped to the rim
             page.mouse.move(cx + 0.25 * r, cy - 0.5 * r)
             page.mouse.down()
             page.mouse.move(cx + 3 * r, cy, steps=5)

@@ -15,8 +15,13 @@ from repalign.alignment.orthogonal import _check_indices, _unit_rows
 from repalign.core.intervals import Interval, check_level, percentile_interval
 from repalign.core.validation import check_choice, check_int, check_matrix, check_seed
 
-__all__ = ["INSTANCE_REFERENCES", "InstanceSimilarity", "caption_agreement", "cross_modal_scores",
-           "instance_similarity"]
+__all__ = [
+    "INSTANCE_REFERENCES",
+    "InstanceSimilarity",
+    "caption_agreement",
+    "cross_modal_scores",
+    "instance_similarity",
+]
 
 #: What each stimulus' embeddings are compared with in :func:`instance_similarity`.
 INSTANCE_REFERENCES = ("pairwise", "barycenter")
@@ -56,8 +61,10 @@ class InstanceSimilarity:
     groups: tuple | None = None
 
     def __repr__(self) -> str:
-        return (f"InstanceSimilarity({self.reference}, {self.cosines.shape[0]} spaces, {self.scores.size} stimuli, "
-                f"mean {self.scores.mean():.3f}, range [{self.scores.min():.3f}, {self.scores.max():.3f}])")
+        return (
+            f"InstanceSimilarity({self.reference}, {self.cosines.shape[0]} spaces, {self.scores.size} stimuli, "
+            f"mean {self.scores.mean():.3f}, range [{self.scores.min():.3f}, {self.scores.max():.3f}])"
+        )
 
 
 def _instance_scores(G: np.ndarray, C: np.ndarray, w: np.ndarray, reference: str, between: np.ndarray) -> np.ndarray:
@@ -76,9 +83,18 @@ def _instance_scores(G: np.ndarray, C: np.ndarray, w: np.ndarray, reference: str
         return np.einsum("bi,bis->bs", w, cos) / w.sum(1)[:, None]
 
 
-def instance_similarity(Xs, *, reference: str = "pairwise", groups=None, n_components: int | None = None,
-                        n_boot: int = 1000, confidence: float = 0.95, n_iter: int = 1000, tol: float = 1e-8,
-                        seed=0) -> InstanceSimilarity:
+def instance_similarity(
+    Xs,
+    *,
+    reference: str = "pairwise",
+    groups=None,
+    n_components: int | None = None,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    n_iter: int = 1000,
+    tol: float = 1e-8,
+    seed=0,
+) -> InstanceSimilarity:
     """Agreement of many spaces about each stimulus, after aligning them into one universal space.
 
     The spaces are aligned by :class:`GeneralizedProcrustes`; then, for every stimulus, the
@@ -149,11 +165,20 @@ def instance_similarity(Xs, *, reference: str = "pairwise", groups=None, n_compo
         for members in strata:
             pick = members[rng.integers(0, members.size, size=(n_boot, members.size))]
             np.add.at(draws, (np.arange(n_boot)[:, None], pick), 1.0)
-        boot = np.concatenate([_instance_scores(G, C, draws[b:b + 100], reference, between)
-                               for b in range(0, n_boot, 100)])
+        boot = np.concatenate(
+            [_instance_scores(G, C, draws[b : b + 100], reference, between) for b in range(0, n_boot, 100)]
+        )
         ci = percentile_interval(boot, confidence)
-    return InstanceSimilarity(scores=scores, ci=ci, per_space=per_space, cosines=C, barycenter=B, maps=maps,
-                              reference=reference, groups=groups)
+    return InstanceSimilarity(
+        scores=scores,
+        ci=ci,
+        per_space=per_space,
+        cosines=C,
+        barycenter=B,
+        maps=maps,
+        reference=reference,
+        groups=groups,
+    )
 
 
 def _check_split(train, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -170,8 +195,17 @@ def _check_split(train, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(mask), np.flatnonzero(~mask)
 
 
-def cross_modal_scores(image_spaces, text_spaces, train, *, test_texts=None, n_components: int | None = None,
-                       n_iter: int = 1000, tol: float = 1e-8, seed=0) -> np.ndarray:
+def cross_modal_scores(
+    image_spaces,
+    text_spaces,
+    train,
+    *,
+    test_texts=None,
+    n_components: int | None = None,
+    n_iter: int = 1000,
+    tol: float = 1e-8,
+    seed=0,
+) -> np.ndarray:
     """Image–text similarity scores through a universal space fitted on training stimuli only.
 
     All image and text spaces of the training stimuli are aligned together by
@@ -204,8 +238,10 @@ def cross_modal_scores(image_spaces, text_spaces, train, *, test_texts=None, n_c
     text_spaces = _check_spaces(text_spaces, "text_spaces", min_spaces=1)
     spaces = image_spaces + text_spaces
     if text_spaces[0].shape[0] != image_spaces[0].shape[0]:
-        raise ValueError(f"image_spaces and text_spaces describe {image_spaces[0].shape[0]} and "
-                         f"{text_spaces[0].shape[0]} stimuli; they must be the same stimuli")
+        raise ValueError(
+            f"image_spaces and text_spaces describe {image_spaces[0].shape[0]} and "
+            f"{text_spaces[0].shape[0]} stimuli; they must be the same stimuli"
+        )
     tr, te = _check_split(train, spaces[0].shape[0])
     n_img = len(image_spaces)
     if test_texts is None:

@@ -25,8 +25,10 @@ def _check_spaces(Xs, name: str = "Xs", min_spaces: int = 2, min_rows: int = 3) 
     n = out[0].shape[0]
     for i, X in enumerate(out):
         if X.shape[0] != n:
-            raise ValueError(f"{name}[{i}] has {X.shape[0]} rows but {name}[0] has {n}: every space must describe "
-                             "the same stimuli, in the same order")
+            raise ValueError(
+                f"{name}[{i}] has {X.shape[0]} rows but {name}[0] has {n}: every space must describe "
+                "the same stimuli, in the same order"
+            )
     return out
 
 
@@ -92,8 +94,10 @@ class GeneralizedProcrustesResult:
 
     def __repr__(self) -> str:
         n, d = self.barycenter.shape
-        return (f"GeneralizedProcrustesResult({len(self.maps)} spaces, {n} stimuli, {d} components, "
-                f"{self.n_iter} iterations{'' if self.converged else ', not converged'})")
+        return (
+            f"GeneralizedProcrustesResult({len(self.maps)} spaces, {n} stimuli, {d} components, "
+            f"{self.n_iter} iterations{'' if self.converged else ', not converged'})"
+        )
 
 
 class GeneralizedProcrustes(BaseEstimator):
@@ -195,8 +199,11 @@ class GeneralizedProcrustes(BaseEstimator):
                 break
             previous = objective
         if not converged:
-            warnings.warn(f"generalized_procrustes did not converge in {n_iter} iterations "
-                          f"(objective {objective:.6g})", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"generalized_procrustes did not converge in {n_iter} iterations (objective {objective:.6g})",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         Q = _principal_gauge(B)
         self.barycenter_ = B @ Q
         self.maps_ = [P @ R @ Q for P, R in zip(Ps, Rs)]
@@ -237,8 +244,10 @@ class GeneralizedProcrustes(BaseEstimator):
             X = check_matrix(X, "X", min_rows=3)
             n = self.barycenter_.shape[0]
             if X.shape[0] != n:
-                raise ValueError(f"X has {X.shape[0]} rows but the spaces were fitted on {n} stimuli: a new space "
-                                 "must describe the same stimuli, in the same order")
+                raise ValueError(
+                    f"X has {X.shape[0]} rows but the spaces were fitted on {n} stimuli: a new space "
+                    "must describe the same stimuli, in the same order"
+                )
             Z, _, _ = _reduce(X, self.n_components_)
             return Z @ _rotation(Z, self.barycenter_)[0]
         space = check_int(space, "space", minimum=0, maximum=len(self.maps_) - 1)
@@ -266,8 +275,9 @@ class GeneralizedProcrustes(BaseEstimator):
         return [(X - mu) @ M for X, mu, M in zip(spaces, self.means_, self.maps_)]
 
 
-def generalized_procrustes(Xs, *, n_components: int | None = None, n_iter: int = 1000, tol: float = 1e-8,
-                           seed=0) -> GeneralizedProcrustesResult:
+def generalized_procrustes(
+    Xs, *, n_components: int | None = None, n_iter: int = 1000, tol: float = 1e-8, seed=0
+) -> GeneralizedProcrustesResult:
     """Generalized Procrustes analysis: the functional form of :class:`GeneralizedProcrustes`.
 
     Parameters
@@ -289,5 +299,6 @@ def generalized_procrustes(Xs, *, n_components: int | None = None, n_iter: int =
         If the objective has not converged after ``n_iter`` alternations.
     """
     gpa = GeneralizedProcrustes(n_components=n_components, n_iter=n_iter, tol=tol, seed=seed).fit(Xs)
-    return GeneralizedProcrustesResult(barycenter=gpa.barycenter_, maps=gpa.maps_, means=gpa.means_,
-                                       n_iter=gpa.n_iter_, converged=gpa.converged_)
+    return GeneralizedProcrustesResult(
+        barycenter=gpa.barycenter_, maps=gpa.maps_, means=gpa.means_, n_iter=gpa.n_iter_, converged=gpa.converged_
+    )

@@ -21,8 +21,9 @@ DIFFICULTIES = ("hard", "easy")
 
 # --------------------------------------------------------------------------------------------
 # forced choice
-def category_distractors(categories, *, difficulty: str = "hard", n_distractors: int = 1, per_target=1,
-                         seed=0) -> np.ndarray:
+def category_distractors(
+    categories, *, difficulty: str = "hard", n_distractors: int = 1, per_target=1, seed=0
+) -> np.ndarray:
     """Forced-choice trials whose distractors do or do not share a COCO category with the target.
 
     Parameters
@@ -66,8 +67,9 @@ def category_distractors(categories, *, difficulty: str = "hard", n_distractors:
     for t in range(n):
         if not sets[t]:
             continue
-        ok = np.array([j != t and bool(sets[j]) and (bool(sets[t] & sets[j]) == (difficulty == "hard"))
-                       for j in range(n)])
+        ok = np.array(
+            [j != t and bool(sets[j]) and (bool(sets[t] & sets[j]) == (difficulty == "hard")) for j in range(n)]
+        )
         pool = np.flatnonzero(ok)
         if per_target is None:
             trials.extend([t, int(j)] for j in pool)
@@ -118,12 +120,25 @@ class ForcedChoiceResult:
     direction: str = "i2c"
 
     def __repr__(self) -> str:
-        return (f"ForcedChoiceResult({self.direction}: accuracy={self.accuracy:.3f} "
-                f"[{self.ci.low:.3f}, {self.ci.high:.3f}], chance={self.chance:.3f}, {self.n_trials} trials)")
+        return (
+            f"ForcedChoiceResult({self.direction}: accuracy={self.accuracy:.3f} "
+            f"[{self.ci.low:.3f}, {self.ci.high:.3f}], chance={self.chance:.3f}, {self.n_trials} trials)"
+        )
 
 
-def forced_choice(image_emb, caption_emb, candidates, train, *, direction: str = "i2c", n_boot: int = 1000,
-                  seed=0, confidence: float = 0.95, dim_match: str = "pca", normalize: bool = True) -> ForcedChoiceResult:
+def forced_choice(
+    image_emb,
+    caption_emb,
+    candidates,
+    train,
+    *,
+    direction: str = "i2c",
+    n_boot: int = 1000,
+    seed=0,
+    confidence: float = 0.95,
+    dim_match: str = "pca",
+    normalize: bool = True,
+) -> ForcedChoiceResult:
     """Pick the true partner among distractors, after a Procrustes map fitted on other scenes.
 
     A map ``R`` is fitted on the training pairs (:func:`procrustes`, centred with the training
@@ -172,7 +187,9 @@ def forced_choice(image_emb, caption_emb, candidates, train, *, direction: str =
     else:
         raise ValueError(f"caption_emb must be 2-D (n, d) or 3-D (n, m, d); got shape {cap.shape}")
     if cap.shape[0] != img.shape[0]:
-        raise ValueError(f"image_emb and caption_emb must describe the same scenes; got {img.shape[0]} and {cap.shape[0]}")
+        raise ValueError(
+            f"image_emb and caption_emb must describe the same scenes; got {img.shape[0]} and {cap.shape[0]}"
+        )
     if not isinstance(train, (tuple, list)) or len(train) != 2:
         raise TypeError("train must be a tuple (train_image_emb, train_caption_emb)")
     Xtr = check_matrix(train[0], "train[0]", min_rows=3)
@@ -180,8 +197,10 @@ def forced_choice(image_emb, caption_emb, candidates, train, *, direction: str =
     if Xtr.shape[0] != Ytr.shape[0]:
         raise ValueError(f"train pairs must have the same number of rows; got {Xtr.shape[0]} and {Ytr.shape[0]}")
     if Xtr.shape[1] != img.shape[1] or Ytr.shape[1] != cap.shape[2]:
-        raise ValueError(f"train widths ({Xtr.shape[1]}, {Ytr.shape[1]}) must match image_emb and caption_emb "
-                         f"({img.shape[1]}, {cap.shape[2]})")
+        raise ValueError(
+            f"train widths ({Xtr.shape[1]}, {Ytr.shape[1]}) must match image_emb and caption_emb "
+            f"({img.shape[1]}, {cap.shape[2]})"
+        )
     trials = np.asarray(candidates)
     if trials.ndim != 2 or trials.shape[1] < 2 or trials.shape[0] == 0 or not np.issubdtype(trials.dtype, np.integer):
         raise ValueError("candidates must be a 2-D integer array (n_trials, 1 + n_distractors) with >= 1 distractor")
@@ -198,16 +217,16 @@ def forced_choice(image_emb, caption_emb, candidates, train, *, direction: str =
     if normalize:
         img, Xtr, Ytr = _unit_rows(img), _unit_rows(Xtr), _unit_rows(Ytr)
         cap = _unit_rows(cap.reshape(-1, cap.shape[2])).reshape(cap.shape)
-    fitted = Procrustes(dim_match=dim_match).fit(Xtr, Ytr)   # centred with the training means
+    fitted = Procrustes(dim_match=dim_match).fit(Xtr, Ytr)  # centred with the training means
     mapped = _unit_rows(fitted.transform(img))
     capc = _unit_rows((cap - fitted.mean_y_).reshape(-1, cap.shape[2])).reshape(cap.shape)
     m = cap.shape[1]
     correct = np.empty((trials.shape[0], m), dtype=bool)
     for j in range(m):
         c = capc[:, j, :]
-        if direction == "i2c":   # the target image against each option's caption j
+        if direction == "i2c":  # the target image against each option's caption j
             s = np.einsum("td,tod->to", mapped[trials[:, 0]], c[trials])
-        else:                    # the target's caption j against each option's image
+        else:  # the target's caption j against each option's image
             s = np.einsum("td,tod->to", c[trials[:, 0]], mapped[trials])
         correct[:, j] = s[:, 0] > s[:, 1:].max(axis=1)
 
@@ -221,6 +240,14 @@ def forced_choice(image_emb, caption_emb, candidates, train, *, direction: str =
     test = binomtest(k, total, chance, alternative="greater")
     ci_b = test.proportion_ci(confidence_level=confidence, method="exact")
     return ForcedChoiceResult(
-        accuracy=k / total, ci=ci, ci_binomial=Interval(float(ci_b.low), float(ci_b.high), confidence),
-        p_value=float(test.pvalue), chance=chance, per_exemplar=correct.mean(0), correct=correct,
-        n_trials=int(trials.shape[0]), n_targets=int(targets.size), direction=direction)
+        accuracy=k / total,
+        ci=ci,
+        ci_binomial=Interval(float(ci_b.low), float(ci_b.high), confidence),
+        p_value=float(test.pvalue),
+        chance=chance,
+        per_exemplar=correct.mean(0),
+        correct=correct,
+        n_trials=int(trials.shape[0]),
+        n_targets=int(targets.size),
+        direction=direction,
+    )

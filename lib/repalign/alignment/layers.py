@@ -96,12 +96,23 @@ class LayerAlignmentResult:
 
         check_choice(which, "which", ("scores", "selection_scores", "test_scores", "ci_low", "ci_high"))
         grid = {"ci_low": self.ci.low, "ci_high": self.ci.high}.get(which)
-        return pd.DataFrame(getattr(self, which) if grid is None else grid, index=self.vision_names,
-                            columns=self.text_names)
+        return pd.DataFrame(
+            getattr(self, which) if grid is None else grid, index=self.vision_names, columns=self.text_names
+        )
 
 
-def layer_alignment(vision_layers, text_layers, *, measure: str = "rsa", select_on="half", n_boot: int = 100,
-                    k: int = 10, seed=0, confidence: float = 0.95, progress: bool = True) -> LayerAlignmentResult:
+def layer_alignment(
+    vision_layers,
+    text_layers,
+    *,
+    measure: str = "rsa",
+    select_on="half",
+    n_boot: int = 100,
+    k: int = 10,
+    seed=0,
+    confidence: float = 0.95,
+    progress: bool = True,
+) -> LayerAlignmentResult:
     """Alignment of every vision layer with every text layer, with a best pair chosen on held-out items.
 
     Picking the best of many layer pairs and reporting its score on the same items inflates the
@@ -164,12 +175,25 @@ def layer_alignment(vision_layers, text_layers, *, measure: str = "rsa", select_
     dist = _boot_grids([pv[bi]], [pt[bj]], measure, test_idx, k, n_boot, rng, False)[:, 0, 0]
     ai, aj = np.unravel_index(np.nanargmax(scores), scores.shape)
     return LayerAlignmentResult(
-        measure=measure, vision_names=v_names, text_names=t_names, scores=scores, ci=ci,
-        selection_scores=sel, test_scores=test, best=(v_names[bi], t_names[bj]),
-        selection_score=float(sel[bi, bj]), heldout_score=float(test[bi, bj]),
+        measure=measure,
+        vision_names=v_names,
+        text_names=t_names,
+        scores=scores,
+        ci=ci,
+        selection_scores=sel,
+        test_scores=test,
+        best=(v_names[bi], t_names[bj]),
+        selection_score=float(sel[bi, bj]),
+        heldout_score=float(test[bi, bj]),
         heldout_ci=percentile_interval(dist, confidence),
-        in_sample_best=(v_names[ai], t_names[aj]), in_sample_score=float(scores[ai, aj]),
-        select_idx=select_idx, test_idx=test_idx, n_boot=n_boot, confidence=confidence, k=k)
+        in_sample_best=(v_names[ai], t_names[aj]),
+        in_sample_score=float(scores[ai, aj]),
+        select_idx=select_idx,
+        test_idx=test_idx,
+        n_boot=n_boot,
+        confidence=confidence,
+        k=k,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,8 +239,17 @@ class ExemplarResult:
         return {int(c): (float(m), float(s)) for c, m, s in zip(self.counts, self.mean, self.sd)}
 
 
-def exemplar_average(image_emb, caption_emb, *, measure: str = "rsa", n_draws: int = 20, n_boot: int = 200,
-                     k: int = 10, seed=0, confidence: float = 0.95) -> ExemplarResult:
+def exemplar_average(
+    image_emb,
+    caption_emb,
+    *,
+    measure: str = "rsa",
+    n_draws: int = 20,
+    n_boot: int = 200,
+    k: int = 10,
+    seed=0,
+    confidence: float = 0.95,
+) -> ExemplarResult:
     """Alignment as a function of how many exemplars of each item are averaged.
 
     Exactly one side carries exemplars: ``caption_emb`` of shape ``(n, m, d)`` (``m`` captions per
@@ -247,8 +280,10 @@ def exemplar_average(image_emb, caption_emb, *, measure: str = "rsa", n_draws: i
     """
     a, b = np.asarray(image_emb), np.asarray(caption_emb)
     if (a.ndim == 3) == (b.ndim == 3) or {a.ndim, b.ndim} != {2, 3}:
-        raise ValueError(f"exactly one of image_emb and caption_emb must be 3-D (n, m, d), the other 2-D; "
-                         f"got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"exactly one of image_emb and caption_emb must be 3-D (n, m, d), the other 2-D; "
+            f"got shapes {a.shape} and {b.shape}"
+        )
     side = "images" if a.ndim == 3 else "captions"
     ex, other = (a, b) if side == "images" else (b, a)
     ex_name, other_name = ("image_emb", "caption_emb") if side == "images" else ("caption_emb", "image_emb")
@@ -277,5 +312,13 @@ def exemplar_average(image_emb, caption_emb, *, measure: str = "rsa", n_draws: i
     full = _grid(singles, p_other, measure, idx, k)[:, 0]
     boots = _boot_grids(singles, p_other, measure, idx, k, n_boot, rng, False)[:, :, 0]
     gain_ci = percentile_interval(boots[:, -1] - boots[:, :-1].mean(1), confidence)
-    return ExemplarResult(counts=np.arange(1, m + 1), scores=scores, mean=scores.mean(1), sd=scores.std(1),
-                          gain=float(full[-1] - full[:-1].mean()), gain_ci=gain_ci, side=side, measure=measure)
+    return ExemplarResult(
+        counts=np.arange(1, m + 1),
+        scores=scores,
+        mean=scores.mean(1),
+        sd=scores.std(1),
+        gain=float(full[-1] - full[:-1].mean()),
+        gain_ci=gain_ci,
+        side=side,
+        measure=measure,
+    )

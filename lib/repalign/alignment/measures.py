@@ -95,7 +95,7 @@ def _prepare(F: np.ndarray, measure: str):
         order = np.argsort(d, kind="stable")
         ds = d[order]
         starts = np.flatnonzero(np.r_[True, ds[1:] != ds[:-1]])
-        group = np.cumsum(np.r_[True, ds[1:] != ds[:-1]]) - 1   # tie group of each sorted position
+        group = np.cumsum(np.r_[True, ds[1:] != ds[:-1]]) - 1  # tie group of each sorted position
         return F.shape[0], order, starts, group
     if measure == "cka":
         return F @ F.T
@@ -218,12 +218,23 @@ class AlignmentBootstrap:
     measure: str = "rsa"
 
     def __repr__(self) -> str:
-        return (f"AlignmentBootstrap({self.measure}: estimate={self.estimate:.3f}, "
-                f"{self.ci.level:.0%} CI=[{self.ci.low:.3f}, {self.ci.high:.3f}], n={self.distribution.size})")
+        return (
+            f"AlignmentBootstrap({self.measure}: estimate={self.estimate:.3f}, "
+            f"{self.ci.level:.0%} CI=[{self.ci.low:.3f}, {self.ci.high:.3f}], n={self.distribution.size})"
+        )
 
 
-def bootstrap_alignment(X, Y, *, measure: str = "rsa", n_boot: int = 1000, seed=0, k: int = 10,
-                        confidence: float = 0.95, progress: bool = False) -> AlignmentBootstrap:
+def bootstrap_alignment(
+    X,
+    Y,
+    *,
+    measure: str = "rsa",
+    n_boot: int = 1000,
+    seed=0,
+    k: int = 10,
+    confidence: float = 0.95,
+    progress: bool = False,
+) -> AlignmentBootstrap:
     """Alignment score with a bootstrap-over-items percentile interval.
 
     Items are resampled with replacement; an item's copies are never compared with each other (RSA
@@ -279,5 +290,3 @@ def _boot_grids(prep_a, prep_b, measure, idx, k, n_boot, rng, progress, desc="bo
     for b in progress_bar(range(n_boot), enabled=progress, desc=desc):
         out[b] = _grid(prep_a, prep_b, measure, idx[rng.integers(0, idx.size, idx.size)], k)
     return out
-
-

@@ -86,13 +86,13 @@ def _fit(X: np.ndarray, Y: np.ndarray, center: bool, scale: bool, dim_match: str
         bases = _bases(X, Y, dim_match, center)
     if bases is None:
         R, sv_sum = _rotation(X, Y)
-        norm_x = np.sum(X ** 2)
+        norm_x = np.sum(X**2)
     else:
         Px, Py = bases
         Xr = X @ Px
         Rs, sv_sum = _rotation(Xr, Y @ Py)
         R = Px @ Rs @ Py.T
-        norm_x = np.sum(Xr ** 2)
+        norm_x = np.sum(Xr**2)
     s = (sv_sum / norm_x if norm_x > 0 else 1.0) if scale else 1.0
     return R, s, mx, my, bases
 

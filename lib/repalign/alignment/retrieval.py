@@ -17,7 +17,15 @@ from repalign.alignment.orthogonal import (
 from repalign.core.intervals import Interval, t_interval
 from repalign.core.validation import check_choice, check_int, check_matrix, check_seed
 
-__all__ = ["CANDIDATES", "RETRIEVAL_RULES", "RetrievalResult", "cv_retrieval", "hit_ranks", "precision_at_k", "retrieve"]
+__all__ = [
+    "CANDIDATES",
+    "RETRIEVAL_RULES",
+    "RetrievalResult",
+    "cv_retrieval",
+    "hit_ranks",
+    "precision_at_k",
+    "retrieve",
+]
 
 #: Retrieval rules: cosine nearest neighbour, or cross-domain similarity local scaling.
 RETRIEVAL_RULES = ("nn", "csls")
@@ -224,9 +232,16 @@ class RetrievalResult:
         """
         import pandas as pd
 
-        rows = {k: {"P@k": self.precision[k], "ci_low": self.ci[k].low, "ci_high": self.ci[k].high,
-                    "chance": self.chance[k], **{b: v[k] for b, v in self.baselines.items()}}
-                for k in self.ks}
+        rows = {
+            k: {
+                "P@k": self.precision[k],
+                "ci_low": self.ci[k].low,
+                "ci_high": self.ci[k].high,
+                "chance": self.chance[k],
+                **{b: v[k] for b, v in self.baselines.items()},
+            }
+            for k in self.ks
+        }
         return pd.DataFrame(rows).T.rename_axis("k")
 
 
@@ -241,9 +256,20 @@ def _fold_eval(X, Y, tr, te, R, rule, csls_k, candidates):
     return _ranks(s, targets), s
 
 
-def cv_retrieval(X, Y, *, n_folds: int = 5, ks=(1, 5, 10, 30, 50, 100), rule: str = "nn", seed=0,
-                 csls_k: int = 10, dim_match: str = "pca", candidates: str = "test",
-                 normalize: bool = True, baselines: bool = True) -> RetrievalResult:
+def cv_retrieval(
+    X,
+    Y,
+    *,
+    n_folds: int = 5,
+    ks=(1, 5, 10, 30, 50, 100),
+    rule: str = "nn",
+    seed=0,
+    csls_k: int = 10,
+    dim_match: str = "pca",
+    candidates: str = "test",
+    normalize: bool = True,
+    baselines: bool = True,
+) -> RetrievalResult:
     """Cross-validated retrieval of ``Y`` items from ``X`` items through a Procrustes map.
 
     For each of ``n_folds`` folds (scikit-learn ``KFold``, shuffled with ``seed``), an orthogonal
@@ -314,7 +340,7 @@ def cv_retrieval(X, Y, *, n_folds: int = 5, ks=(1, 5, 10, 30, 50, 100), rule: st
                 per_fold[b][k][f] = np.mean(r < k)
             if b == "fitted":
                 ranks[te], fold_of[te], pools[f] = r, f, s.shape[1]
-                idx = np.argsort(-s, axis=1, kind="stable")[:, :ks[-1]]
+                idx = np.argsort(-s, axis=1, kind="stable")[:, : ks[-1]]
                 top[te] = te[idx] if candidates == "test" else idx
     weights = np.array([te.size for _, te in folds]) / n
     return RetrievalResult(
@@ -325,7 +351,13 @@ def cv_retrieval(X, Y, *, n_folds: int = 5, ks=(1, 5, 10, 30, 50, 100), rule: st
         pool=float(np.sum(pools * weights)),
         baselines={b: {k: float(np.sum(per_fold[b][k] * weights)) for k in ks} for b in names if b != "fitted"},
         baselines_per_fold={b: per_fold[b] for b in names if b != "fitted"},
-        ranks=ranks, top=top, fold=fold_of, rule=rule, n_folds=n_folds, ks=ks, candidates=candidates,
+        ranks=ranks,
+        top=top,
+        fold=fold_of,
+        rule=rule,
+        n_folds=n_folds,
+        ks=ks,
+        candidates=candidates,
     )
 
 

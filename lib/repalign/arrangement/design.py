@@ -14,8 +14,16 @@ DESIGNS = ("lift", "random")
 
 
 # ------------------------------------------------------------------------------------- trial design
-def lift_the_weakest(evidence, *, criterion: float = 0.5, utility_scale: float = 10.0, increment: float = 0.1,
-                     cost_exponent: float = 1.5, max_items: int | None = None, min_items: int = 3):
+def lift_the_weakest(
+    evidence,
+    *,
+    criterion: float = 0.5,
+    utility_scale: float = 10.0,
+    increment: float = 0.1,
+    cost_exponent: float = 1.5,
+    max_items: int | None = None,
+    min_items: int = 3,
+):
     """Choose the next trial's items where the evidence is weakest.
 
     Starts from the pair with the least evidence and adds, one at a time, the item that maximises the
@@ -60,7 +68,7 @@ def lift_the_weakest(evidence, *, criterion: float = 0.5, utility_scale: float =
     chosen = [int(iu[0][start]), int(iu[1][start])]
     in_set = np.zeros(n, dtype=bool)
     in_set[chosen] = True
-    to_set = gain[:, chosen].sum(1)           # gain each candidate would add with the chosen items
+    to_set = gain[:, chosen].sum(1)  # gain each candidate would add with the chosen items
     total = gain[chosen[0], chosen[1]]
     ratio = total / len(chosen) ** cost_exponent
     while len(chosen) < max_items:

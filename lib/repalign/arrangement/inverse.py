@@ -27,10 +27,10 @@ class _Stack:
     """Trials flattened for vectorised estimation: one row per (trial, pair)."""
 
     n_items: int
-    trial_of: np.ndarray   # (n_rows,) trial number of each row
-    pair: np.ndarray       # (n_rows,) flat pair index a * n + b
-    dist: np.ndarray       # (n_rows,) on-screen distance (diameters)
-    weight: np.ndarray     # (n_rows,) averaging weight: max(dist, floor) ** 2
+    trial_of: np.ndarray  # (n_rows,) trial number of each row
+    pair: np.ndarray  # (n_rows,) flat pair index a * n + b
+    dist: np.ndarray  # (n_rows,) on-screen distance (diameters)
+    weight: np.ndarray  # (n_rows,) averaging weight: max(dist, floor) ** 2
     n_trials: int = 0
     sizes: list = field(default_factory=list)
 
@@ -58,17 +58,17 @@ def _weighted_mean(values, weights, pair, n_flat) -> np.ndarray:
 
 def _average(st: _Stack, tol: float = 1e-10, max_iter: int = 500) -> np.ndarray:
     """Evidence-weighted, iteratively rescaled average (the rsatoolbox ``rescale(method='evidence')`` scheme)."""
-    n_flat = st.n_items ** 2
+    n_flat = st.n_items**2
     # each trial scaled to unit root-sum-of-squares, then averaged (unweighted) as the start
-    ss = np.bincount(st.trial_of, st.dist ** 2, minlength=st.n_trials)
+    ss = np.bincount(st.trial_of, st.dist**2, minlength=st.n_trials)
     unit = st.dist / np.sqrt(np.maximum(ss, 1e-300))[st.trial_of]
     est = _weighted_mean(unit, np.ones_like(unit), st.pair, n_flat)
-    est = est / np.sqrt(np.nansum(est ** 2))
+    est = est / np.sqrt(np.nansum(est**2))
     for _ in range(max_iter):
         target_ss = np.bincount(st.trial_of, est[st.pair] ** 2, minlength=st.n_trials)
         aligned = unit * np.sqrt(target_ss)[st.trial_of]
         new = _weighted_mean(aligned, st.weight, st.pair, n_flat)
-        new = new / np.sqrt(np.nansum(new ** 2))
+        new = new / np.sqrt(np.nansum(new**2))
         delta = np.nansum((new - est) ** 2)
         est = new
         if delta < tol:
@@ -84,7 +84,7 @@ def _trial_scaled(st: _Stack, est: np.ndarray) -> np.ndarray:
     mostly in poorly fitting (large, distorted) trials would come out too small: a bias.
     """
     ss_est = np.bincount(st.trial_of, est[st.pair] ** 2, minlength=st.n_trials)
-    ss_obs = np.bincount(st.trial_of, st.dist ** 2, minlength=st.n_trials)
+    ss_obs = np.bincount(st.trial_of, st.dist**2, minlength=st.n_trials)
     return st.dist * np.sqrt(ss_est / np.maximum(ss_obs, 1e-300))[st.trial_of]
 
 
@@ -139,8 +139,9 @@ def _square(flat: np.ndarray) -> np.ndarray:
     return m + m.T
 
 
-def inverse_mds(trials, n_items: int, *, estimator: str = "average", n_iter: int = 10,
-                n_components: int = 20) -> np.ndarray:
+def inverse_mds(
+    trials, n_items: int, *, estimator: str = "average", n_iter: int = 10, n_components: int = 20
+) -> np.ndarray:
     """Estimate an RDM over all items from partial 2-D arrangements.
 
     Parameters
@@ -197,6 +198,9 @@ def inverse_mds(trials, n_items: int, *, estimator: str = "average", n_iter: int
     np.fill_diagonal(rdm, 0.0)
     if missing.any():
         a, b = np.argwhere(missing)[0]
-        warnings.warn(f"{int(missing.sum())} pair(s) never shown together (e.g. items {a} and {b}); "
-                      "their dissimilarity is NaN", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"{int(missing.sum())} pair(s) never shown together (e.g. items {a} and {b}); their dissimilarity is NaN",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return rdm

@@ -38,8 +38,9 @@ class ArrangementSession:
     (5, 5)
     """
 
-    def __init__(self, n_items: int, *, max_trials: int = 8, criterion: float = 0.5, max_items: int | None = None,
-                 seed=0):
+    def __init__(
+        self, n_items: int, *, max_trials: int = 8, criterion: float = 0.5, max_items: int | None = None, seed=0
+    ):
         self.n_items = check_int(n_items, "n_items", minimum=3)
         self.max_trials = check_int(max_trials, "max_trials", minimum=1)
         self.max_items = None if max_items is None else check_int(max_items, "max_items", minimum=3, maximum=n_items)
@@ -118,4 +119,7 @@ class ArrangementSession:
         dict
             ``{"n_items": int, "trials": [{"items": [...], "positions": [[x, y], ...]}, ...]}``.
         """
-        return {"n_items": self.n_items, "trials": [{"items": i.tolist(), "positions": p.tolist()} for i, p in self.trials]}
+        return {
+            "n_items": self.n_items,
+            "trials": [{"items": i.tolist(), "positions": p.tolist()} for i, p in self.trials],
+        }

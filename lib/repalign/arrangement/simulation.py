@@ -52,9 +52,19 @@ def arrange_subset(dissimilarities, *, noise: float = 0.0, seed=0, max_iter: int
     return np.where(r > 1, x / np.maximum(r, 1e-12), x)
 
 
-def simulate_participant(embedding, *, n_trials: int = 20, design: str = "lift", noise: float = 0.05,
-                         metric: str = "correlation", max_items: int | None = None, criterion: float = 0.5,
-                         subset_sizes=None, seed=0, progress: bool = False) -> list:
+def simulate_participant(
+    embedding,
+    *,
+    n_trials: int = 20,
+    design: str = "lift",
+    noise: float = 0.05,
+    metric: str = "correlation",
+    max_items: int | None = None,
+    criterion: float = 0.5,
+    subset_sizes=None,
+    seed=0,
+    progress: bool = False,
+) -> list:
     """Simulate one MA participant who holds an internal similarity space.
 
     The first trial shows all items; each later trial shows the subset chosen by :func:`lift_the_weakest`
@@ -134,9 +144,18 @@ class RecoveryResult:
     n_trials: int
 
 
-def simulate_recovery(embedding, *, n_trials: int, estimators=ESTIMATORS, design: str = "lift", noise: float = 0.05,
-                      metric: str = "correlation", max_items: int | None = None, subset_sizes=None,
-                      seed=0) -> RecoveryResult:
+def simulate_recovery(
+    embedding,
+    *,
+    n_trials: int,
+    estimators=ESTIMATORS,
+    design: str = "lift",
+    noise: float = 0.05,
+    metric: str = "correlation",
+    max_items: int | None = None,
+    subset_sizes=None,
+    seed=0,
+) -> RecoveryResult:
     """Simulate a participant and score each estimator's recovery of the participant's internal RDM.
 
     Parameters
@@ -158,8 +177,16 @@ def simulate_recovery(embedding, *, n_trials: int, estimators=ESTIMATORS, design
 
     for e in estimators:
         check_choice(e, "estimators[i]", ESTIMATORS)
-    trials = simulate_participant(embedding, n_trials=n_trials, design=design, noise=noise, metric=metric,
-                                  max_items=max_items, subset_sizes=subset_sizes, seed=seed)
+    trials = simulate_participant(
+        embedding,
+        n_trials=n_trials,
+        design=design,
+        noise=noise,
+        metric=metric,
+        max_items=max_items,
+        subset_sizes=subset_sizes,
+        seed=seed,
+    )
     truth = compute_rdm(np.asarray(embedding, dtype=float), metric=metric)
     scores = {e: compare_rdms(inverse_mds(trials, truth.shape[0], estimator=e), truth) for e in estimators}
     return RecoveryResult(scores, [int(idx.size) for idx, _ in trials], len(trials))

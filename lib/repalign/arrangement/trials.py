@@ -42,12 +42,15 @@ def check_trials(trials, n_items: int, *, name: str = "trials") -> list[tuple[np
             raise TypeError(f"{name}[{t}] must be a pair (item_indices, positions)")
         idx = np.asarray(trial[0])
         if idx.ndim != 1 or not (np.issubdtype(idx.dtype, np.integer)):
-            raise TypeError(f"{name}[{t}] item_indices must be a 1-D integer array; got dtype {idx.dtype}, "
-                            f"shape {idx.shape}")
+            raise TypeError(
+                f"{name}[{t}] item_indices must be a 1-D integer array; got dtype {idx.dtype}, shape {idx.shape}"
+            )
         if idx.size < 3:
             raise ValueError(f"{name}[{t}] holds {idx.size} item(s); a trial needs at least 3")
         if idx.min() < 0 or idx.max() >= n_items:
-            raise ValueError(f"{name}[{t}] item_indices must lie in [0, {n_items}); got {int(idx.min())}..{int(idx.max())}")
+            raise ValueError(
+                f"{name}[{t}] item_indices must lie in [0, {n_items}); got {int(idx.min())}..{int(idx.max())}"
+            )
         if np.unique(idx).size != idx.size:
             raise ValueError(f"{name}[{t}] item_indices contains repeated items")
         pos = check_matrix(trial[1], f"{name}[{t}] positions", ndim=2)

@@ -12,8 +12,17 @@ from repalign.core.progress import progress_bar
 from repalign.core.validation import check_int, check_matrix, check_seed
 from repalign.io.cache import CACHE_VERSION, cached_array, content_key
 
-__all__ = ["MODALITIES", "TwoSessions", "mixed_space", "normalise_space", "simulate_group", "simulate_two_sessions",
-           "simulated_ma_rdms", "simulated_two_sessions", "special100_spaces"]
+__all__ = [
+    "MODALITIES",
+    "TwoSessions",
+    "mixed_space",
+    "normalise_space",
+    "simulate_group",
+    "simulate_two_sessions",
+    "simulated_ma_rdms",
+    "simulated_two_sessions",
+    "special100_spaces",
+]
 
 
 MODALITIES = ("visual", "linguistic")
@@ -33,7 +42,7 @@ def normalise_space(x) -> np.ndarray:
     x = check_matrix(x, "x", ndim=2, min_rows=2)
     x = x - x.mean(0)
     n = x.shape[0]
-    msd = 2 * n / (n - 1) * np.mean(np.sum(x ** 2, axis=1))  # mean over pairs of ||xi - xj||^2
+    msd = 2 * n / (n - 1) * np.mean(np.sum(x**2, axis=1))  # mean over pairs of ||xi - xj||^2
     return x / np.sqrt(msd)
 
 
@@ -94,8 +103,19 @@ def special100_spaces() -> dict:
     }
 
 
-def simulate_group(shared, specific, *, n_participants: int, n_trials: int, mix: float = 0.6, mix_sd: float = 0.1,
-                   noise: float = 0.3, placement_noise: float = 0.05, seed=0, progress: bool = True) -> np.ndarray:
+def simulate_group(
+    shared,
+    specific,
+    *,
+    n_participants: int,
+    n_trials: int,
+    mix: float = 0.6,
+    mix_sd: float = 0.1,
+    noise: float = 0.3,
+    placement_noise: float = 0.05,
+    seed=0,
+    progress: bool = True,
+) -> np.ndarray:
     """Simulate a group of MA participants and return their estimated RDMs.
 
     Participant ``p`` has weight ``w_p ~ clip(N(mix, mix_sd), 0, 1)`` on the shared space, idiosyncratic
@@ -132,12 +152,23 @@ def simulate_group(shared, specific, *, n_participants: int, n_trials: int, mix:
 
 def _cache_key(spaces: dict, **settings) -> str:
     """The on-disk cache key of a simulation on :func:`special100_spaces` with ``settings``."""
-    return content_key(spaces=np.concatenate([spaces[k].ravel() for k in ("shared", "visual", "linguistic")]),
-                       version=CACHE_VERSION, **settings)
+    return content_key(
+        spaces=np.concatenate([spaces[k].ravel() for k in ("shared", "visual", "linguistic")]),
+        version=CACHE_VERSION,
+        **settings,
+    )
 
 
-def simulated_ma_rdms(*, n_participants: int = 63, n_trials: int = 20, mix: float = 0.6, noise: float = 0.3,
-                      seed: int = 2025, progress: bool = True, cache: bool = True) -> dict:
+def simulated_ma_rdms(
+    *,
+    n_participants: int = 63,
+    n_trials: int = 20,
+    mix: float = 0.6,
+    noise: float = 0.3,
+    seed: int = 2025,
+    progress: bool = True,
+    cache: bool = True,
+) -> dict:
     """The book's simulated visual and linguistic MA participants on special100 (cached).
 
     Parameters
@@ -167,9 +198,21 @@ def simulated_ma_rdms(*, n_participants: int = 63, n_trials: int = 20, mix: floa
     key = _cache_key(spaces, n=n_participants, trials=n_trials, mix=mix, noise=noise, seed=seed)
 
     def compute():
-        return np.stack([simulate_group(spaces["shared"], spaces[m], n_participants=n_participants, n_trials=n_trials,
-                                        mix=mix, noise=noise,
-                                        seed=seed + i, progress=progress) for i, m in enumerate(MODALITIES)])
+        return np.stack(
+            [
+                simulate_group(
+                    spaces["shared"],
+                    spaces[m],
+                    n_participants=n_participants,
+                    n_trials=n_trials,
+                    mix=mix,
+                    noise=noise,
+                    seed=seed + i,
+                    progress=progress,
+                )
+                for i, m in enumerate(MODALITIES)
+            ]
+        )
 
     arr = cached_array(key, compute, namespace="simulated_ma", enabled=cache)
     return dict(zip(MODALITIES, arr))
@@ -192,9 +235,21 @@ class TwoSessions:
     session2: np.ndarray
 
 
-def simulate_two_sessions(shared, visual, linguistic, *, n_participants: int, n_trials: int, mix: float = 0.6,
-                          mix_sd: float = 0.1, noise: float = 0.3, carryover: float = 0.3,
-                          placement_noise: float = 0.05, seed=0, progress: bool = True) -> TwoSessions:
+def simulate_two_sessions(
+    shared,
+    visual,
+    linguistic,
+    *,
+    n_participants: int,
+    n_trials: int,
+    mix: float = 0.6,
+    mix_sd: float = 0.1,
+    noise: float = 0.3,
+    carryover: float = 0.3,
+    placement_noise: float = 0.05,
+    seed=0,
+    progress: bool = True,
+) -> TwoSessions:
     """Simulate participants who do both MA tasks, one per session, in counterbalanced order.
 
     Participant ``p`` does the visual task first when ``p`` is even, the linguistic task first otherwise.
@@ -231,11 +286,14 @@ def simulate_two_sessions(shared, visual, linguistic, *, n_participants: int, n_
     for p in progress_bar(range(n_participants), enabled=progress, desc="participants", unit="participant"):
         order = MODALITIES if p % 2 == 0 else MODALITIES[::-1]
         w = float(np.clip(rng.normal(mix, mix_sd), 0, 1))
-        person = int(rng.integers(2 ** 31))
+        person = int(rng.integers(2**31))
         one = mixed_space(shared, specific[order[0]], weight=w, noise=noise, seed=person)
-        two = np.hstack([np.sqrt(1 - carryover) * mixed_space(shared, specific[order[1]], weight=w, noise=noise,
-                                                              seed=person),
-                         np.sqrt(carryover) * one])
+        two = np.hstack(
+            [
+                np.sqrt(1 - carryover) * mixed_space(shared, specific[order[1]], weight=w, noise=noise, seed=person),
+                np.sqrt(carryover) * one,
+            ]
+        )
         for k, space in enumerate((one, two)):
             trials = simulate_participant(space, n_trials=n_trials, noise=placement_noise, metric="euclidean", seed=rng)
             sessions[k].append(inverse_mds(trials, space.shape[0], estimator="average"))
@@ -243,8 +301,15 @@ def simulate_two_sessions(shared, visual, linguistic, *, n_participants: int, n_
     return TwoSessions(np.array(first), np.stack(sessions[0]), np.stack(sessions[1]))
 
 
-def simulated_two_sessions(*, n_participants: int = 24, n_trials: int = 12, carryover: float = 0.3, seed: int = 2025,
-                           progress: bool = True, cache: bool = True) -> TwoSessions:
+def simulated_two_sessions(
+    *,
+    n_participants: int = 24,
+    n_trials: int = 12,
+    carryover: float = 0.3,
+    seed: int = 2025,
+    progress: bool = True,
+    cache: bool = True,
+) -> TwoSessions:
     """The book's simulated two-session participants on special100 (cached); see :func:`simulate_two_sessions`.
 
     Parameters
@@ -268,9 +333,16 @@ def simulated_two_sessions(*, n_participants: int = 24, n_trials: int = 12, carr
     key = _cache_key(spaces, n=n_participants, trials=n_trials, carryover=carryover, seed=seed, design="two_sessions")
 
     def compute():
-        out = simulate_two_sessions(spaces["shared"], spaces["visual"], spaces["linguistic"],
-                                    n_participants=n_participants, n_trials=n_trials, carryover=carryover, seed=seed,
-                                    progress=progress)
+        out = simulate_two_sessions(
+            spaces["shared"],
+            spaces["visual"],
+            spaces["linguistic"],
+            n_participants=n_participants,
+            n_trials=n_trials,
+            carryover=carryover,
+            seed=seed,
+            progress=progress,
+        )
         return np.stack([out.session1, out.session2])
 
     arr = cached_array(key, compute, namespace="simulated_ma", enabled=cache)

@@ -36,8 +36,9 @@ def mixing_agreement(spaces: dict, *, mix: float, noise: float, seed=0) -> dict:
     """
     if not isinstance(spaces, dict) or not {"shared", "visual"} <= set(spaces):
         raise ValueError("spaces must be a dict holding at least 'shared' and 'visual'")
-    person = compute_rdm(mixed_space(spaces["shared"], spaces["visual"], weight=mix, noise=noise, seed=seed),
-                         metric="euclidean")
+    person = compute_rdm(
+        mixed_space(spaces["shared"], spaces["visual"], weight=mix, noise=noise, seed=seed), metric="euclidean"
+    )
     return {k: round(compare_rdms(person, compute_rdm(np.asarray(v))), 3) for k, v in spaces.items()}
 
 

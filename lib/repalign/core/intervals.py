@@ -69,8 +69,9 @@ def check_level(level, name: str = "confidence") -> float:
     return float(level)
 
 
-def percentile_interval(samples, level: float = 0.95, *, kind: str = "percentile", estimate=None,
-                        axis: int = 0) -> Interval:
+def percentile_interval(
+    samples, level: float = 0.95, *, kind: str = "percentile", estimate=None, axis: int = 0
+) -> Interval:
     """A bootstrap (or permutation) interval from resampled statistics.
 
     Parameters

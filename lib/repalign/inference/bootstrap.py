@@ -47,8 +47,10 @@ class BootstrapResult:
     interval: str
 
     def __repr__(self) -> str:
-        return (f"BootstrapResult(estimate={self.estimate:.3f}, "
-                f"{self.ci.level:.0%} CI=[{self.ci.low:.3f}, {self.ci.high:.3f}], n={self.distribution.size})")
+        return (
+            f"BootstrapResult(estimate={self.estimate:.3f}, "
+            f"{self.ci.level:.0%} CI=[{self.ci.low:.3f}, {self.ci.high:.3f}], n={self.distribution.size})"
+        )
 
 
 def _resampled_corr(ma: np.ndarray, mb: np.ndarray, idx: np.ndarray, method: str) -> float:
@@ -62,9 +64,18 @@ def _resampled_corr(ma: np.ndarray, mb: np.ndarray, idx: np.ndarray, method: str
     return correlate(x, y, method=method)
 
 
-def bootstrap_rdm_correlation(a, b, *, method: str = "spearman", over: str = "stimuli", n_boot: int = 1000,
-                              confidence: float = 0.95, interval: str = "auto", seed=0,
-                              progress: bool = False) -> BootstrapResult:
+def bootstrap_rdm_correlation(
+    a,
+    b,
+    *,
+    method: str = "spearman",
+    over: str = "stimuli",
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    interval: str = "auto",
+    seed=0,
+    progress: bool = False,
+) -> BootstrapResult:
     """Bootstrap confidence interval of the correlation between two RDMs.
 
     Parameters

@@ -13,8 +13,15 @@ from repalign.inference.permutation import sign_flips
 from repalign.rdm.compare import COMPARE_METHODS, compare_rdms, correlate
 from repalign.rdm.compute import check_same_items, condensed_stack, to_square
 
-__all__ = ["GroupSizeCurve", "RandomEffectsResult", "Session1Control", "fixed_effects", "group_size_curve",
-           "random_effects", "session1_control"]
+__all__ = [
+    "GroupSizeCurve",
+    "RandomEffectsResult",
+    "Session1Control",
+    "fixed_effects",
+    "group_size_curve",
+    "random_effects",
+    "session1_control",
+]
 
 
 def _paired_stacks(rdms_a, rdms_b) -> tuple[np.ndarray, np.ndarray]:
@@ -75,12 +82,15 @@ class RandomEffectsResult:
     p_signflip: float
 
     def __repr__(self) -> str:
-        return (f"RandomEffectsResult(mean={self.mean:.3f}, {self.ci.level:.0%} CI=[{self.ci.low:.3f}, {self.ci.high:.3f}], "
-                f"t={self.t:.2f}, p={self.p:.2g}, n={self.per_participant.size})")
+        return (
+            f"RandomEffectsResult(mean={self.mean:.3f}, {self.ci.level:.0%} CI=[{self.ci.low:.3f}, {self.ci.high:.3f}], "
+            f"t={self.t:.2f}, p={self.p:.2g}, n={self.per_participant.size})"
+        )
 
 
-def random_effects(rdms_a, rdms_b, *, method: str = "spearman", pairing: str = "all", n_perm: int = 10000,
-                   seed=0) -> RandomEffectsResult:
+def random_effects(
+    rdms_a, rdms_b, *, method: str = "spearman", pairing: str = "all", n_perm: int = 10000, seed=0
+) -> RandomEffectsResult:
     """Correlations between individual participants' RDMs (the "random-effects" comparison).
 
     Parameters
@@ -109,7 +119,9 @@ def random_effects(rdms_a, rdms_b, *, method: str = "spearman", pairing: str = "
     a, b = _paired_stacks(rdms_a, rdms_b)
     if pairing == "matched":
         if a.shape[0] != b.shape[0]:
-            raise ValueError(f"pairing='matched' needs as many participants in rdms_a as in rdms_b ({a.shape[0]} vs {b.shape[0]})")
+            raise ValueError(
+                f"pairing='matched' needs as many participants in rdms_a as in rdms_b ({a.shape[0]} vs {b.shape[0]})"
+            )
         corr = np.array([correlate(x, y, method=method) for x, y in zip(a, b)])
         per = corr
     else:
@@ -122,8 +134,9 @@ def random_effects(rdms_a, rdms_b, *, method: str = "spearman", pairing: str = "
     flips = sign_flips(per.size, n_perm, seed=rng)
     null = (flips * per).mean(axis=1)
     p_flip = float((1 + np.sum(null >= mean)) / (1 + n_perm))
-    return RandomEffectsResult(corr, per, mean, sem, float(t_res.statistic), float(t_res.pvalue),
-                               t_interval(per, 0.95), p_flip)
+    return RandomEffectsResult(
+        corr, per, mean, sem, float(t_res.statistic), float(t_res.pvalue), t_interval(per, 0.95), p_flip
+    )
 
 
 @dataclass(frozen=True)
@@ -177,8 +190,14 @@ def group_size_curve(rdms_a, rdms_b, *, sizes, n_rep: int = 50, method: str = "s
     ks, means, sds = [], [], []
     for k in sizes:
         k = check_int(k, "sizes", minimum=1, maximum=min(a.shape[0], b.shape[0]))
-        vals = [correlate(a[rng.choice(a.shape[0], k, replace=False)].mean(0),
-                          b[rng.choice(b.shape[0], k, replace=False)].mean(0), method=method) for _ in range(n_rep)]
+        vals = [
+            correlate(
+                a[rng.choice(a.shape[0], k, replace=False)].mean(0),
+                b[rng.choice(b.shape[0], k, replace=False)].mean(0),
+                method=method,
+            )
+            for _ in range(n_rep)
+        ]
         ks.append(k)
         means.append(float(np.mean(vals)))
         sds.append(float(np.std(vals)))
@@ -244,7 +263,7 @@ def session1_control(session1, first, *, n_boot: int = 1000, method: str = "spea
     if min(len(a), len(b)) < 2:
         raise ValueError("session1_control needs at least 2 participants in each group")
 
-    boot = bootstrap_rdm_correlation(to_square(a.mean(0)), to_square(b.mean(0)), n_boot=n_boot, seed=seed,
-                                     method=method)
-    return Session1Control(tuple(groups), (len(a), len(b)), boot,
-                           random_effects(a, b, method=method, seed=seed))
+    boot = bootstrap_rdm_correlation(
+        to_square(a.mean(0)), to_square(b.mean(0)), n_boot=n_boot, seed=seed, method=method
+    )
+    return Session1Control(tuple(groups), (len(a), len(b)), boot, random_effects(a, b, method=method, seed=seed))

@@ -62,12 +62,15 @@ class PermutationResult:
     alternative: str = "greater"
 
     def __repr__(self) -> str:
-        return (f"PermutationResult(estimate={self.estimate:.3f}, p={self.p:.4g}, "
-                f"n_perm={self.distribution.size}, alternative={self.alternative!r})")
+        return (
+            f"PermutationResult(estimate={self.estimate:.3f}, p={self.p:.4g}, "
+            f"n_perm={self.distribution.size}, alternative={self.alternative!r})"
+        )
 
 
-def permutation_test(a, b, *, method: str = "spearman", n_perm: int = 1000, alternative: str = "greater",
-                     seed=0) -> PermutationResult:
+def permutation_test(
+    a, b, *, method: str = "spearman", n_perm: int = 1000, alternative: str = "greater", seed=0
+) -> PermutationResult:
     """Test an RDM correlation by permuting the stimulus labels of ``b``.
 
     Parameters

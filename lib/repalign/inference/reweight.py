@@ -42,8 +42,10 @@ class CVNNLSResult:
     average_fold_scores: np.ndarray
 
     def __repr__(self) -> str:
-        return (f"CVNNLSResult(score={self.score:.3f} ± {self.fold_scores.std(ddof=1) / np.sqrt(self.fold_scores.size):.3f}, "
-                f"average_score={self.average_score:.3f}, folds={self.fold_scores.size})")
+        return (
+            f"CVNNLSResult(score={self.score:.3f} ± {self.fold_scores.std(ddof=1) / np.sqrt(self.fold_scores.size):.3f}, "
+            f"average_score={self.average_score:.3f}, folds={self.fold_scores.size})"
+        )
 
 
 def stimulus_folds(n_items: int, *, n_folds: int, seed=0) -> list[np.ndarray]:
@@ -118,5 +120,6 @@ def cv_nnls(participant_rdms, target, *, n_folds: int = 10, seed=0) -> CVNNLSRes
         counts[test] += 1
     predicted = squareform(sums / np.maximum(counts, 1), checks=False)
     scores, avg_scores = np.array(scores), np.array(avg_scores)
-    return CVNNLSResult(np.array(weights), predicted, float(np.nanmean(scores)), scores,
-                        float(np.nanmean(avg_scores)), avg_scores)
+    return CVNNLSResult(
+        np.array(weights), predicted, float(np.nanmean(scores)), scores, float(np.nanmean(avg_scores)), avg_scores
+    )

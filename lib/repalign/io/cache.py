@@ -42,8 +42,9 @@ def array_digest(arr: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()
 
 
-def cached_array(key: str, compute: Callable[[], np.ndarray], namespace: str = "features",
-                 enabled: bool = True) -> np.ndarray:
+def cached_array(
+    key: str, compute: Callable[[], np.ndarray], namespace: str = "features", enabled: bool = True
+) -> np.ndarray:
     """Return the array stored under ``key``, or compute, store and return it.
 
     Parameters

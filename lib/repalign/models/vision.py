@@ -14,7 +14,14 @@ from repalign.core.progress import progress_bar
 from repalign.core.validation import check_choice, check_images, check_int
 from repalign.io.cache import CACHE_VERSION, cached_array, content_key
 
-__all__ = ["EFFICIENTNET_LAYERS", "IMAGE_MODELS", "image_digest", "image_features", "preprocess_image", "resize_center_crop"]
+__all__ = [
+    "EFFICIENTNET_LAYERS",
+    "IMAGE_MODELS",
+    "image_digest",
+    "image_features",
+    "preprocess_image",
+    "resize_center_crop",
+]
 
 
 IMAGE_MODELS = ("efficientnet_lite0",)
@@ -100,8 +107,9 @@ def _load_efficientnet():
 
 def _stage_ends(model) -> list[int]:
     """Index of the last block of each MBConv stage (a stage starts where the width changes)."""
-    starts = [i for i, b in enumerate(model._blocks)
-              if i == 0 or b._block_args.input_filters != b._block_args.output_filters]
+    starts = [
+        i for i, b in enumerate(model._blocks) if i == 0 or b._block_args.input_filters != b._block_args.output_filters
+    ]
     return [s - 1 for s in starts[1:]] + [len(model._blocks) - 1]
 
 
@@ -149,8 +157,15 @@ def image_digest(img) -> bytes:
     return hashlib.sha256(str(arr.shape).encode() + arr.tobytes()).digest()
 
 
-def image_features(images, *, model: str = "efficientnet_lite0", layer=None, batch_size: int = 32,
-                   progress: bool = True, cache: bool = True):
+def image_features(
+    images,
+    *,
+    model: str = "efficientnet_lite0",
+    layer=None,
+    batch_size: int = 32,
+    progress: bool = True,
+    cache: bool = True,
+):
     """Pooled activations of an ImageNet CNN for a list of images.
 
     Parameters
@@ -195,17 +210,20 @@ def image_features(images, *, model: str = "efficientnet_lite0", layer=None, bat
 
         net = _load_efficientnet()
         chunks: dict[str, list] = {name: [] for name in layers}
-        for start in progress_bar(range(0, len(images), batch_size), enabled=progress,
-                                  desc=f"{model} features", unit="batch"):
-            batch = torch.from_numpy(np.stack([preprocess_image(im) for im in images[start:start + batch_size]]))
+        for start in progress_bar(
+            range(0, len(images), batch_size), enabled=progress, desc=f"{model} features", unit="batch"
+        ):
+            batch = torch.from_numpy(np.stack([preprocess_image(im) for im in images[start : start + batch_size]]))
             for name, arr in _forward_layers(net, batch, layers).items():
                 chunks[name].append(arr)
         computed.update({name: np.concatenate(chunks[name]) for name in layers})
 
     out = {}
     for name in layers:
+
         def compute(name=name):
             compute_all()
             return computed[name]
+
         out[name] = cached_array(keys[name], compute, enabled=cache)
     return out[layers[0]] if single else out

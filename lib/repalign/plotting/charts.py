@@ -6,7 +6,14 @@ import numpy as np
 
 from repalign.plotting.style import OKABE_ITO, use_book_template
 
-__all__ = ["blt_diagram", "bootstrap_histogram", "curves_with_bands", "grouped_bars", "layer_profile", "precision_curves"]
+__all__ = [
+    "blt_diagram",
+    "bootstrap_histogram",
+    "curves_with_bands",
+    "grouped_bars",
+    "layer_profile",
+    "precision_curves",
+]
 
 
 def bootstrap_histogram(result, title: str | None = None, xlabel: str = "correlation"):
@@ -14,19 +21,35 @@ def bootstrap_histogram(result, title: str | None = None, xlabel: str = "correla
     import plotly.graph_objects as go
 
     use_book_template()
-    fig = go.Figure(go.Histogram(x=result.distribution, nbinsx=40, name="bootstrap samples",
-                                 marker_color=OKABE_ITO[4], hovertemplate="%{x}: %{y}<extra></extra>"))
-    fig.add_vline(x=result.estimate, line_color=OKABE_ITO[5], line_width=3,
-                  annotation_text=f"estimate {result.estimate:.3f}", annotation_position="top")
+    fig = go.Figure(
+        go.Histogram(
+            x=result.distribution,
+            nbinsx=40,
+            name="bootstrap samples",
+            marker_color=OKABE_ITO[4],
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        )
+    )
+    fig.add_vline(
+        x=result.estimate,
+        line_color=OKABE_ITO[5],
+        line_width=3,
+        annotation_text=f"estimate {result.estimate:.3f}",
+        annotation_position="top",
+    )
     for v in result.ci:
         fig.add_vline(x=v, line_dash="dash", line_color=OKABE_ITO[7])
-    fig.update_layout(title=title or f"{result.ci.level:.0%} CI [{result.ci.low:.3f}, {result.ci.high:.3f}]",
-                      xaxis_title=xlabel, yaxis_title="bootstrap samples", height=360, showlegend=False)
+    fig.update_layout(
+        title=title or f"{result.ci.level:.0%} CI [{result.ci.low:.3f}, {result.ci.high:.3f}]",
+        xaxis_title=xlabel,
+        yaxis_title="bootstrap samples",
+        height=360,
+        showlegend=False,
+    )
     return fig
 
 
-def layer_profile(values: dict, title: str | None = None, ylabel: str = "Spearman ρ",
-                  errors: dict | None = None):
+def layer_profile(values: dict, title: str | None = None, ylabel: str = "Spearman ρ", errors: dict | None = None):
     """Line plot of a score per layer; ``values`` maps a series name to ``{layer: score}``."""
     import plotly.graph_objects as go
 
@@ -38,14 +61,28 @@ def layer_profile(values: dict, title: str | None = None, ylabel: str = "Spearma
         if errors and name in errors:
             lo, hi = zip(*(errors[name][k] for k in layers))
             err = dict(type="data", symmetric=False, array=np.array(hi) - scores, arrayminus=np.array(scores) - lo)
-        fig.add_trace(go.Scatter(x=layers, y=scores, mode="lines+markers", name=name, error_y=err,
-                                 hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=layers,
+                y=scores,
+                mode="lines+markers",
+                name=name,
+                error_y=err,
+                hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>",
+            )
+        )
     fig.update_layout(title=title, yaxis_title=ylabel, xaxis_title="layer", height=380)
     return fig
 
 
-def precision_curves(curves: dict, errors: dict | None = None, chance: dict | None = None,
-                     title: str | None = None, dashed=(), height: int = 420):
+def precision_curves(
+    curves: dict,
+    errors: dict | None = None,
+    chance: dict | None = None,
+    title: str | None = None,
+    dashed=(),
+    height: int = 420,
+):
     """P@k against k (log axis) for several series; ``curves`` maps a name to ``{k: P@k}``.
 
     ``errors`` maps a name to ``{k: (low, high)}`` (drawn as error bars); ``chance`` is one
@@ -62,21 +99,42 @@ def precision_curves(curves: dict, errors: dict | None = None, chance: dict | No
         if errors and name in errors:
             lo, hi = (np.array(v, dtype=float) for v in zip(*(errors[name][k] for k in series)))
             err = dict(type="data", symmetric=False, array=hi - p, arrayminus=p - lo, thickness=1.2)
-        fig.add_trace(go.Scatter(x=ks, y=p, mode="lines+markers", name=name, error_y=err,
-                                 line=dict(dash="dash" if name in dashed else "solid"),
-                                 hovertemplate="P@%{x} = %{y:.3f}<extra>" + name + "</extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=ks,
+                y=p,
+                mode="lines+markers",
+                name=name,
+                error_y=err,
+                line=dict(dash="dash" if name in dashed else "solid"),
+                hovertemplate="P@%{x} = %{y:.3f}<extra>" + name + "</extra>",
+            )
+        )
     if chance:
-        fig.add_trace(go.Scatter(x=[int(k) for k in chance], y=list(chance.values()), mode="lines", name="chance",
-                                 line=dict(color="black", dash="dot"),
-                                 hovertemplate="chance P@%{x} = %{y:.3f}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=[int(k) for k in chance],
+                y=list(chance.values()),
+                mode="lines",
+                name="chance",
+                line=dict(color="black", dash="dot"),
+                hovertemplate="chance P@%{x} = %{y:.3f}<extra></extra>",
+            )
+        )
     fig.update_xaxes(type="log", title="k (candidates returned)")
     fig.update_yaxes(title="P@k (true partner among the top k)", range=[0, 1.02])
     fig.update_layout(title=title, height=height)
     return fig
 
 
-def grouped_bars(values: dict, errors: dict | None = None, title: str | None = None,
-                 xlabel: str = "", ylabel: str = "", height: int = 400):
+def grouped_bars(
+    values: dict,
+    errors: dict | None = None,
+    title: str | None = None,
+    xlabel: str = "",
+    ylabel: str = "",
+    height: int = 400,
+):
     """Grouped bar chart; ``values`` maps a series name to ``{group: value}``.
 
     ``errors`` (optional) maps a series name to ``{group: (low, high)}``.
@@ -91,8 +149,9 @@ def grouped_bars(values: dict, errors: dict | None = None, title: str | None = N
         if errors and name in errors:
             lo, hi = (np.array(x, dtype=float) for x in zip(*(errors[name][g] for g in series)))
             err = dict(type="data", symmetric=False, array=hi - v, arrayminus=v - lo)
-        fig.add_trace(go.Bar(x=groups, y=v, name=name, error_y=err,
-                             hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>"))
+        fig.add_trace(
+            go.Bar(x=groups, y=v, name=name, error_y=err, hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>")
+        )
     fig.update_layout(title=title, barmode="group", xaxis_title=xlabel, yaxis_title=ylabel, height=height)
     return fig
 
@@ -110,11 +169,28 @@ def curves_with_bands(curves: dict, xlabel: str, ylabel: str, title: str | None 
         sd = np.array([v[1] for v in vals])
         colour = OKABE_ITO[k % len(OKABE_ITO)]
         if np.any(sd > 0):
-            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=list(mean + sd) + list((mean - sd)[::-1]), fill="toself",
-                                     line=dict(width=0), fillcolor=colour, opacity=0.2, hoverinfo="skip",
-                                     showlegend=False))
-        fig.add_trace(go.Scatter(x=xs, y=mean, mode="lines+markers", name=name, line=dict(color=colour),
-                                 hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>"))
+            fig.add_trace(
+                go.Scatter(
+                    x=xs + xs[::-1],
+                    y=list(mean + sd) + list((mean - sd)[::-1]),
+                    fill="toself",
+                    line=dict(width=0),
+                    fillcolor=colour,
+                    opacity=0.2,
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=mean,
+                mode="lines+markers",
+                name=name,
+                line=dict(color=colour),
+                hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>",
+            )
+        )
     fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel, height=height)
     return fig
 
@@ -129,8 +205,22 @@ def blt_diagram(n_layers: int = 4, timesteps: int = 3, channels=None, title: str
     fig = go.Figure()
 
     def arrow(x0, y0, x1, y1, kind):
-        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
-                           arrowhead=2, arrowsize=1.2, arrowwidth=2, arrowcolor=colours[kind], opacity=0.9)
+        fig.add_annotation(
+            x=x1,
+            y=y1,
+            ax=x0,
+            ay=y0,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1.2,
+            arrowwidth=2,
+            arrowcolor=colours[kind],
+            opacity=0.9,
+        )
 
     for t in range(timesteps):
         arrow(t, -0.75, t, -0.12, "bottom-up")
@@ -145,17 +235,47 @@ def blt_diagram(n_layers: int = 4, timesteps: int = 3, channels=None, title: str
     xs = [t for t in range(timesteps) for _ in range(n_layers)]
     ys = [i for _ in range(timesteps) for i in range(n_layers)]
     text = [f"layer {i + 1}" + (f"<br>{channels[i]} ch" if channels is not None else "") for i in ys]
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", text=[f"L{i + 1}" for i in ys], showlegend=False,
-                             marker=dict(size=34, color="white", line=dict(width=2, color="#444")),
-                             hovertext=[f"{s}, timestep {t + 1}" for s, t in zip(text, xs)], hoverinfo="text"))
-    fig.add_trace(go.Scatter(x=list(range(timesteps)), y=[-0.85] * timesteps, mode="text", showlegend=False,
-                             text=["image"] * timesteps, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=list(range(timesteps)), y=[n_layers - 0.2] * timesteps, mode="text", showlegend=False,
-                             text=["readout"] * timesteps, hoverinfo="skip"))
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="markers+text",
+            text=[f"L{i + 1}" for i in ys],
+            showlegend=False,
+            marker=dict(size=34, color="white", line=dict(width=2, color="#444")),
+            hovertext=[f"{s}, timestep {t + 1}" for s, t in zip(text, xs)],
+            hoverinfo="text",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=list(range(timesteps)),
+            y=[-0.85] * timesteps,
+            mode="text",
+            showlegend=False,
+            text=["image"] * timesteps,
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=list(range(timesteps)),
+            y=[n_layers - 0.2] * timesteps,
+            mode="text",
+            showlegend=False,
+            text=["readout"] * timesteps,
+            hoverinfo="skip",
+        )
+    )
     for kind, colour in colours.items():  # legend entries for the arrow kinds
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=colour, width=3), name=kind))
-    fig.update_xaxes(tickvals=list(range(timesteps)), ticktext=[f"t = {t + 1}" for t in range(timesteps)],
-                     range=[-0.5, timesteps - 0.5], showgrid=False, zeroline=False)
+    fig.update_xaxes(
+        tickvals=list(range(timesteps)),
+        ticktext=[f"t = {t + 1}" for t in range(timesteps)],
+        range=[-0.5, timesteps - 0.5],
+        showgrid=False,
+        zeroline=False,
+    )
     fig.update_yaxes(visible=False, range=[-1.1, n_layers + 0.1])
     fig.update_layout(title=title, height=height, legend=dict(orientation="h", y=-0.08))
     return fig

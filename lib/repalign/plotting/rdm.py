@@ -33,10 +33,14 @@ def _heatmap_trace(d, labels, rank, coloraxis="coloraxis"):
         np.fill_diagonal(z, d[np.triu_indices(d.shape[0], k=1)].min())
     what = "rank (percentile)" if rank else "dissimilarity"
     return go.Heatmap(
-        z=z, x=labels, y=labels, coloraxis=coloraxis,
+        z=z,
+        x=labels,
+        y=labels,
+        coloraxis=coloraxis,
         customdata=d,
         hovertemplate="<b>%{y}</b><br>vs <b>%{x}</b><br>dissimilarity %{customdata:.3f}"
-                      + (f"<br>{what} %{{z:.0f}}" if rank else "") + "<extra></extra>",
+        + (f"<br>{what} %{{z:.0f}}" if rank else "")
+        + "<extra></extra>",
     )
 
 
@@ -64,9 +68,10 @@ def rdm_heatmap(rdm, labels=None, title: str | None = None, rank: bool = False, 
     d, labels = _reorder(d, labels, order)
     fig = go.Figure(_heatmap_trace(d, labels, rank))
     fig.update_layout(
-        title=title, height=height, width=height + 80,
-        coloraxis=dict(colorscale=SEQUENTIAL,
-                       colorbar=dict(title="rank %" if rank else "dissimilarity")),
+        title=title,
+        height=height,
+        width=height + 80,
+        coloraxis=dict(colorscale=SEQUENTIAL, colorbar=dict(title="rank %" if rank else "dissimilarity")),
     )
     fig.update_xaxes(showticklabels=False, title="stimulus", constrain="domain")
     fig.update_yaxes(showticklabels=False, title="stimulus", autorange="reversed", scaleanchor="x")
@@ -82,8 +87,15 @@ def _reorder(d: np.ndarray, labels: list, order):
     return d[np.ix_(order, order)], [labels[i] for i in order]
 
 
-def rdm_heatmaps(rdms: dict, labels=None, title: str | None = None, rank: bool = True, order=None,
-                 ncols: int = 2, panel_size: int = 300):
+def rdm_heatmaps(
+    rdms: dict,
+    labels=None,
+    title: str | None = None,
+    rank: bool = True,
+    order=None,
+    ncols: int = 2,
+    panel_size: int = 300,
+):
     """Several RDMs in a grid (``ncols`` per row), coloured by rank percentile by default.
 
     ``order`` (a permutation, e.g. :func:`repalign.rdm.cluster_order` of one RDM) is applied to all
@@ -103,23 +115,36 @@ def rdm_heatmaps(rdms: dict, labels=None, title: str | None = None, rank: bool =
     labels = _check_labels(labels, n)
     ncols = min(ncols, len(mats))
     nrows = -(-len(mats) // ncols)
-    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=list(mats), horizontal_spacing=0.04,
-                        vertical_spacing=0.08)
+    fig = make_subplots(
+        rows=nrows, cols=ncols, subplot_titles=list(mats), horizontal_spacing=0.04, vertical_spacing=0.08
+    )
     for k, d in enumerate(mats.values()):
         d, lab = _reorder(d, labels, order)
         row, col = k // ncols + 1, k % ncols + 1
         fig.add_trace(_heatmap_trace(d, lab, rank), row=row, col=col)
         fig.update_xaxes(showticklabels=False, row=row, col=col)
-        fig.update_yaxes(showticklabels=False, autorange="reversed", row=row, col=col,
-                         scaleanchor=f"x{k + 1 if k else ''}")
-    fig.update_layout(title=title, height=panel_size * nrows + 90, width=panel_size * ncols + 170,
-                      coloraxis=dict(colorscale=SEQUENTIAL,
-                                     colorbar=dict(title="rank %" if rank else "dissimilarity")))
+        fig.update_yaxes(
+            showticklabels=False, autorange="reversed", row=row, col=col, scaleanchor=f"x{k + 1 if k else ''}"
+        )
+    fig.update_layout(
+        title=title,
+        height=panel_size * nrows + 90,
+        width=panel_size * ncols + 170,
+        coloraxis=dict(colorscale=SEQUENTIAL, colorbar=dict(title="rank %" if rank else "dissimilarity")),
+    )
     return go.Figure(fig)
 
 
-def pair_scatter(a, b, labels=None, xlabel: str = "RDM a", ylabel: str = "RDM b", title: str | None = None,
-                 max_chars: int = 40, height: int = 480):
+def pair_scatter(
+    a,
+    b,
+    labels=None,
+    xlabel: str = "RDM a",
+    ylabel: str = "RDM b",
+    title: str | None = None,
+    max_chars: int = 40,
+    height: int = 480,
+):
     """Scatter of the pairwise dissimilarities of two RDMs; hovering a point names its two stimuli."""
     import plotly.graph_objects as go
 
@@ -131,16 +156,32 @@ def pair_scatter(a, b, labels=None, xlabel: str = "RDM a", ylabel: str = "RDM b"
     short = [lab if len(lab) <= max_chars else lab[: max_chars - 1] + "…" for lab in labels]
     iu, ju = np.triu_indices(x.shape[0], k=1)
     text = [f"{short[i]}<br>vs {short[j]}" for i, j in zip(iu, ju)]
-    fig = go.Figure(go.Scattergl(
-        x=x[iu, ju], y=y[iu, ju], mode="markers", text=text,
-        marker=dict(size=4, opacity=0.45, color=OKABE_ITO[0]),
-        hovertemplate="%{text}<br>x %{x:.3f}, y %{y:.3f}<extra></extra>"))
+    fig = go.Figure(
+        go.Scattergl(
+            x=x[iu, ju],
+            y=y[iu, ju],
+            mode="markers",
+            text=text,
+            marker=dict(size=4, opacity=0.45, color=OKABE_ITO[0]),
+            hovertemplate="%{text}<br>x %{x:.3f}, y %{y:.3f}<extra></extra>",
+        )
+    )
     fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel, height=height)
     return fig
 
 
-def score_heatmap(scores, rows, cols, ci=None, mark=None, title: str | None = None, xlabel: str = "",
-                  ylabel: str = "", zlabel: str = "score", height: int = 460):
+def score_heatmap(
+    scores,
+    rows,
+    cols,
+    ci=None,
+    mark=None,
+    title: str | None = None,
+    xlabel: str = "",
+    ylabel: str = "",
+    zlabel: str = "score",
+    height: int = 460,
+):
     """Heatmap of a score for every (row, column) pair, e.g. vision layer x text layer.
 
     ``ci`` is an optional ``(low, high)`` pair of arrays shown on hover with the score; ``mark``
@@ -159,12 +200,24 @@ def score_heatmap(scores, rows, cols, ci=None, mark=None, title: str | None = No
         if lo.shape != z.shape or hi.shape != z.shape:
             raise ValueError(f"ci arrays must have the shape of scores {z.shape}")
         text = np.vectorize(lambda a, b: f"<br>95% CI [{a:.3f}, {b:.3f}]")(lo, hi)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=cols, y=rows, text=text, coloraxis="coloraxis",
-        hovertemplate=f"{ylabel or 'row'} %{{y}} × {xlabel or 'column'} %{{x}}<br>{zlabel} %{{z:.3f}}%{{text}}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=cols,
+            y=rows,
+            text=text,
+            coloraxis="coloraxis",
+            hovertemplate=f"{ylabel or 'row'} %{{y}} × {xlabel or 'column'} %{{x}}<br>{zlabel} %{{z:.3f}}%{{text}}<extra></extra>",
+        )
+    )
     if mark is not None:
         r, c = rows.index(str(mark[0])), cols.index(str(mark[1]))
         fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color="#D55E00", width=3))
-    fig.update_layout(title=title, height=height, coloraxis=dict(colorbar=dict(title=zlabel)),
-                      xaxis=dict(title=xlabel, type="category"), yaxis=dict(title=ylabel, type="category"))
+    fig.update_layout(
+        title=title,
+        height=height,
+        coloraxis=dict(colorbar=dict(title=zlabel)),
+        xaxis=dict(title=xlabel, type="category"),
+        yaxis=dict(title=ylabel, type="category"),
+    )
     return fig

@@ -16,8 +16,9 @@ from repalign.plotting.style import (
 __all__ = ["arena_figure", "arrangement_replay", "labelled_scatter", "mds_scatter", "retrieval_picker", "scene_grid"]
 
 
-def mds_scatter(coords, hover=None, images=None, color=None, title: str | None = None,
-                thumb_size: float = 0.07, height: int = 620):
+def mds_scatter(
+    coords, hover=None, images=None, color=None, title: str | None = None, thumb_size: float = 0.07, height: int = 620
+):
     """2-D map of stimuli (e.g. from :func:`repalign.rdm.mds`), with optional image thumbnails.
 
     Parameters
@@ -44,26 +45,49 @@ def mds_scatter(coords, hover=None, images=None, color=None, title: str | None =
             raise ValueError(f"{name} has {len(arg)} entries for {n} points")
     text = [_wrap(h) for h in hover] if hover is not None else [f"#{i}" for i in range(n)]
     fig = go.Figure()
-    groups = {None: np.arange(n)} if color is None else {
-        g: np.flatnonzero(np.asarray(color, dtype=object) == g) for g in dict.fromkeys(color)}
+    groups = (
+        {None: np.arange(n)}
+        if color is None
+        else {g: np.flatnonzero(np.asarray(color, dtype=object) == g) for g in dict.fromkeys(color)}
+    )
     for g, idx in groups.items():
-        fig.add_trace(go.Scatter(
-            x=xy[idx, 0], y=xy[idx, 1], mode="markers", name=str(g) if g is not None else "stimuli",
-            text=[text[i] for i in idx], hovertemplate="%{text}<extra></extra>",
-            marker=dict(size=9 if images is None else 7, opacity=0.9, line=dict(width=1, color="white")),
-            showlegend=g is not None,
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=xy[idx, 0],
+                y=xy[idx, 1],
+                mode="markers",
+                name=str(g) if g is not None else "stimuli",
+                text=[text[i] for i in idx],
+                hovertemplate="%{text}<extra></extra>",
+                marker=dict(size=9 if images is None else 7, opacity=0.9, line=dict(width=1, color="white")),
+                showlegend=g is not None,
+            )
+        )
     span = float(np.ptp(xy, axis=0).max()) or 1.0
     if images is not None:
         size = thumb_size * span
-        fig.update_layout(images=[
-            dict(source=thumbnail_uri(images[i], 64), x=xy[i, 0], y=xy[i, 1], xref="x", yref="y",
-                 sizex=size, sizey=size, xanchor="center", yanchor="middle", layer="below")
-            for i in range(n)])
+        fig.update_layout(
+            images=[
+                dict(
+                    source=thumbnail_uri(images[i], 64),
+                    x=xy[i, 0],
+                    y=xy[i, 1],
+                    xref="x",
+                    yref="y",
+                    sizex=size,
+                    sizey=size,
+                    xanchor="center",
+                    yanchor="middle",
+                    layer="below",
+                )
+                for i in range(n)
+            ]
+        )
     pad = 0.08 * span
     fig.update_xaxes(range=[xy[:, 0].min() - pad, xy[:, 0].max() + pad], title="MDS dimension 1", zeroline=False)
-    fig.update_yaxes(range=[xy[:, 1].min() - pad, xy[:, 1].max() + pad], title="MDS dimension 2",
-                     zeroline=False, scaleanchor="x")
+    fig.update_yaxes(
+        range=[xy[:, 1].min() - pad, xy[:, 1].max() + pad], title="MDS dimension 2", zeroline=False, scaleanchor="x"
+    )
     fig.update_layout(title=title, height=height)
     return fig
 
@@ -83,12 +107,14 @@ def scene_grid(stimuli, indices, ncols: int = 4, caption_chars: int = 70, height
         cap = stimuli.captions[i][0]
         cap = cap if len(cap) <= caption_chars else cap[: caption_chars - 1] + "…"
         titles.append(_wrap(f"#{i}: {cap}", 34))
-    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=titles, vertical_spacing=0.12 / nrows + 0.06,
-                        horizontal_spacing=0.02)
+    fig = make_subplots(
+        rows=nrows, cols=ncols, subplot_titles=titles, vertical_spacing=0.12 / nrows + 0.06, horizontal_spacing=0.02
+    )
     images = stimuli.images
     for k, i in enumerate(indices):
-        fig.add_trace(go.Image(source=thumbnail_uri(images[i], 200), hoverinfo="skip"),
-                      row=k // ncols + 1, col=k % ncols + 1)
+        fig.add_trace(
+            go.Image(source=thumbnail_uri(images[i], 200), hoverinfo="skip"), row=k // ncols + 1, col=k % ncols + 1
+        )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_annotations(font_size=11)
@@ -96,8 +122,9 @@ def scene_grid(stimuli, indices, ncols: int = 4, caption_chars: int = 70, height
     return fig
 
 
-def labelled_scatter(x, y, labels, sizes=None, title: str | None = None, xlabel: str = "", ylabel: str = "",
-                     height: int = 420):
+def labelled_scatter(
+    x, y, labels, sizes=None, title: str | None = None, xlabel: str = "", ylabel: str = "", height: int = 420
+):
     """Scatter of points with a hover label each (e.g. categories); ``sizes`` scales the markers."""
     import plotly.graph_objects as go
 
@@ -109,15 +136,34 @@ def labelled_scatter(x, y, labels, sizes=None, title: str | None = None, xlabel:
     if sizes is not None:
         s = np.asarray(sizes, dtype=float)
         marker["size"] = 6 + 18 * np.sqrt(s / s.max())
-    fig = go.Figure(go.Scatter(x=x, y=y, mode="markers", text=[str(t) for t in labels], marker=marker,
-                               hovertemplate="<b>%{text}</b><br>" + (xlabel or "x") + " %{x:.3f}<br>"
-                                             + (ylabel or "y") + " %{y:.3f}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers",
+            text=[str(t) for t in labels],
+            marker=marker,
+            hovertemplate="<b>%{text}</b><br>"
+            + (xlabel or "x")
+            + " %{x:.3f}<br>"
+            + (ylabel or "y")
+            + " %{y:.3f}<extra></extra>",
+        )
+    )
     fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel, height=height)
     return fig
 
 
-def retrieval_picker(queries, retrieved, hits, images=None, title: str | None = None,
-                     query_label: str = "query", item_label: str = "retrieved", height: int = 420):
+def retrieval_picker(
+    queries,
+    retrieved,
+    hits,
+    images=None,
+    title: str | None = None,
+    query_label: str = "query",
+    item_label: str = "retrieved",
+    height: int = 420,
+):
     """A dropdown that shows, for the chosen query, its ranked retrieved items (and its image).
 
     Works in the static book: every query's table (and thumbnail) is in the figure and the
@@ -142,30 +188,62 @@ def retrieval_picker(queries, retrieved, hits, images=None, title: str | None = 
     if n == 0 or len(retrieved) != n or len(hits) != n or (images is not None and len(images) != n):
         raise ValueError("queries, retrieved, hits (and images) must be non-empty and of equal length")
     with_img = images is not None
-    fig = (make_subplots(rows=1, cols=2, column_widths=[0.3, 0.7], horizontal_spacing=0.02,
-                         specs=[[{"type": "xy"}, {"type": "table"}]]) if with_img else go.Figure())
+    fig = (
+        make_subplots(
+            rows=1,
+            cols=2,
+            column_widths=[0.3, 0.7],
+            horizontal_spacing=0.02,
+            specs=[[{"type": "xy"}, {"type": "table"}]],
+        )
+        if with_img
+        else go.Figure()
+    )
     for i in range(n):
         fill = [["#fde4b8" if h else "white" for h in hits[i]]] * 2
         table = go.Table(
             header=dict(values=["rank", item_label], align="left", fill_color="#e8eef6"),
-            cells=dict(values=[[f"{r + 1}{' ✓' if h else ''}" for r, h in enumerate(hits[i])],
-                               [str(t) for t in retrieved[i]]], align="left", fill_color=fill, height=24),
-            columnwidth=[0.12, 0.88], visible=i == 0)
+            cells=dict(
+                values=[[f"{r + 1}{' ✓' if h else ''}" for r, h in enumerate(hits[i])], [str(t) for t in retrieved[i]]],
+                align="left",
+                fill_color=fill,
+                height=24,
+            ),
+            columnwidth=[0.12, 0.88],
+            visible=i == 0,
+        )
         if with_img:
-            fig.add_trace(go.Image(source=thumbnail_uri(images[i], 220), hoverinfo="skip", visible=i == 0), row=1, col=1)
+            fig.add_trace(
+                go.Image(source=thumbnail_uri(images[i], 220), hoverinfo="skip", visible=i == 0), row=1, col=1
+            )
             fig.add_trace(table, row=1, col=2)
         else:
             fig.add_trace(table)
     per = 2 if with_img else 1
-    buttons = [dict(label=str(q)[:60], method="update",
-                    args=[{"visible": [j // per == i for j in range(per * n)]}])
-               for i, q in enumerate(queries)]
+    buttons = [
+        dict(label=str(q)[:60], method="update", args=[{"visible": [j // per == i for j in range(per * n)]}])
+        for i, q in enumerate(queries)
+    ]
     fig.update_layout(
-        title=title, height=height, margin=dict(l=10, r=10, t=90, b=10),
-        updatemenus=[dict(buttons=buttons, direction="down", x=0.0, xanchor="left", y=1.13, yanchor="top",
-                          showactive=True, active=0)],
-        annotations=[dict(text=f"pick a {query_label}:", x=0, xref="paper", y=1.2, yref="paper",
-                          showarrow=False, xanchor="left")])
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=90, b=10),
+        updatemenus=[
+            dict(
+                buttons=buttons,
+                direction="down",
+                x=0.0,
+                xanchor="left",
+                y=1.13,
+                yanchor="top",
+                showactive=True,
+                active=0,
+            )
+        ],
+        annotations=[
+            dict(text=f"pick a {query_label}:", x=0, xref="paper", y=1.2, yref="paper", showarrow=False, xanchor="left")
+        ],
+    )
     if with_img:
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
@@ -179,9 +257,18 @@ def arena_figure(positions, labels=None, title: str | None = None, size: int = 4
 
     pos = check_matrix(positions, "positions", ndim=2)
     labels = [str(i) for i in range(pos.shape[0])] if labels is None else _check_labels(labels, pos.shape[0])
-    fig = go.Figure(go.Scatter(x=pos[:, 0], y=pos[:, 1], mode="markers+text", text=[str(i) for i in range(len(labels))],
-                               textposition="top center", hovertext=labels, hoverinfo="text",
-                               marker=dict(size=11, color=OKABE_ITO[0])))
+    fig = go.Figure(
+        go.Scatter(
+            x=pos[:, 0],
+            y=pos[:, 1],
+            mode="markers+text",
+            text=[str(i) for i in range(len(labels))],
+            textposition="top center",
+            hovertext=labels,
+            hoverinfo="text",
+            marker=dict(size=11, color=OKABE_ITO[0]),
+        )
+    )
     fig.add_shape(type="circle", x0=-1, y0=-1, x1=1, y1=1, line=dict(color="#888"))
     fig.update_xaxes(range=[-1.1, 1.1], visible=False)
     fig.update_yaxes(range=[-1.1, 1.1], visible=False, scaleanchor="x")
@@ -205,19 +292,52 @@ def arrangement_replay(trials, labels, title: str | None = None, size: int = 520
     states = []
     for idx, pos in trials:
         idx, pos = np.asarray(idx), np.asarray(pos, dtype=float)
-        points = dict(x=[pos[:, 0].tolist()], y=[pos[:, 1].tolist()], text=[[str(i) for i in idx]],
-                      hovertext=[[labels[i] for i in idx]])
-        thumbs = [dict(source=uri[int(i)], x=x, y=y, xref="x", yref="y", sizex=thumb, sizey=thumb,
-                       xanchor="center", yanchor="middle", layer="above") for i, (x, y) in zip(idx, pos)] if uri else []
+        points = dict(
+            x=[pos[:, 0].tolist()],
+            y=[pos[:, 1].tolist()],
+            text=[[str(i) for i in idx]],
+            hovertext=[[labels[i] for i in idx]],
+        )
+        thumbs = (
+            [
+                dict(
+                    source=uri[int(i)],
+                    x=x,
+                    y=y,
+                    xref="x",
+                    yref="y",
+                    sizex=thumb,
+                    sizey=thumb,
+                    xanchor="center",
+                    yanchor="middle",
+                    layer="above",
+                )
+                for i, (x, y) in zip(idx, pos)
+            ]
+            if uri
+            else []
+        )
         states.append((points, dict(images=thumbs)))
     first = {k: v[0] for k, v in states[0][0].items()}
-    fig = go.Figure(go.Scatter(**first, mode="markers" if uri else "markers+text", textposition="top center",
-                               hoverinfo="text", marker=dict(size=28 if uri else 10, color=OKABE_ITO[0],
-                                                             opacity=0.25 if uri else 1)))
+    fig = go.Figure(
+        go.Scatter(
+            **first,
+            mode="markers" if uri else "markers+text",
+            textposition="top center",
+            hoverinfo="text",
+            marker=dict(size=28 if uri else 10, color=OKABE_ITO[0], opacity=0.25 if uri else 1),
+        )
+    )
     fig.add_shape(type="circle", x0=-1, y0=-1, x1=1, y1=1, line=dict(color="#888"))
     steps = [dict(method="update", label=str(t + 1), args=list(state)) for t, state in enumerate(states)]
-    fig.update_layout(title=title, width=size, height=size + 60, showlegend=False, images=states[0][1]["images"],
-                      sliders=[dict(steps=steps, currentvalue=dict(prefix="trial "), pad=dict(t=30))])
+    fig.update_layout(
+        title=title,
+        width=size,
+        height=size + 60,
+        showlegend=False,
+        images=states[0][1]["images"],
+        sliders=[dict(steps=steps, currentvalue=dict(prefix="trial "), pad=dict(t=30))],
+    )
     fig.update_xaxes(range=[-1.15, 1.15], visible=False)
     fig.update_yaxes(range=[-1.15, 1.15], visible=False, scaleanchor="x")
     return fig

@@ -10,8 +10,16 @@ from repalign.core.validation import (
     check_matrix,
 )
 
-__all__ = ["RDM_METRICS", "check_same_items", "compute_rdm", "condensed_stack", "n_items_from_condensed", "square_stack",
-           "to_condensed", "to_square"]
+__all__ = [
+    "RDM_METRICS",
+    "check_same_items",
+    "compute_rdm",
+    "condensed_stack",
+    "n_items_from_condensed",
+    "square_stack",
+    "to_condensed",
+    "to_square",
+]
 
 
 RDM_METRICS = ("correlation", "euclidean", "cosine")
@@ -59,8 +67,10 @@ def check_same_items(x: np.ndarray, y: np.ndarray, *, names: tuple[str, str] = (
     """
     n_x = n_items_from_condensed(x.shape[-1], name=names[0])
     if x.shape[-1] != y.shape[-1]:
-        raise ValueError(f"{names[0]} and {names[1]} describe different numbers of items "
-                         f"({n_x} vs {n_items_from_condensed(y.shape[-1], name=names[1])})")
+        raise ValueError(
+            f"{names[0]} and {names[1]} describe different numbers of items "
+            f"({n_x} vs {n_items_from_condensed(y.shape[-1], name=names[1])})"
+        )
     return n_x
 
 
@@ -159,8 +169,9 @@ def compute_rdm(patterns, *, metric: str = "correlation") -> np.ndarray:
         tol = 1e-12 * np.maximum(1.0, np.abs(x).max(axis=1)) * np.sqrt(x.shape[1])
         if np.any(norms <= tol):
             what = "constant" if metric == "correlation" else "all-zero"
-            raise ValueError(f"patterns has {int(np.sum(norms <= tol))} {what} row(s); "
-                             f"metric={metric!r} is undefined for them")
+            raise ValueError(
+                f"patterns has {int(np.sum(norms <= tol))} {what} row(s); metric={metric!r} is undefined for them"
+            )
     return squareform(pdist(x, metric=metric), checks=False)  # zero diagonal by construction
 
 
@@ -201,7 +212,7 @@ def condensed_stack(rdms, *, name: str = "rdms") -> np.ndarray:
     """
     arr = np.asarray(rdms, dtype=float)
     if arr.ndim not in (2, 3):
-        raise ValueError(f"{name} must be a stack of RDMs, (n_subjects, n, n) or (n_subjects, n_pairs); got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be a stack of RDMs, (n_subjects, n, n) or (n_subjects, n_pairs); got shape {arr.shape}"
+        )
     return np.stack([to_condensed(r, name=f"{name}[{i}]") for i, r in enumerate(arr)])
-
-

@@ -91,9 +91,7 @@ def classical_mds(d: np.ndarray, *, n_components: int = 2) -> np.ndarray:
     """
     k = d.shape[0]
     j = np.eye(k) - 1.0 / k
-    b = -0.5 * j @ (d ** 2) @ j
+    b = -0.5 * j @ (d**2) @ j
     vals, vecs = np.linalg.eigh(b)
     top = np.argsort(vals)[::-1][:n_components]
     return vecs[:, top] * np.sqrt(np.maximum(vals[top], 1e-12))
-
-

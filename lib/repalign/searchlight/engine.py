@@ -53,7 +53,8 @@ def _rank_rows(v, xp, torch):
             gid = gid.reshape(-1)
             tot = torch.zeros(b * m, dtype=torch.float64, device=v.device).index_add_(0, gid, pos.reshape(-1))
             cnt = torch.zeros(b * m, dtype=torch.float64, device=v.device).index_add_(
-                0, gid, torch.ones(b * m, dtype=torch.float64, device=v.device))
+                0, gid, torch.ones(b * m, dtype=torch.float64, device=v.device)
+            )
             ranks_sorted = (tot[gid] / cnt[gid]).reshape(b, m)
         ranks = torch.empty((b, m), dtype=torch.float64, device=v.device)
         ranks.scatter_(1, order, ranks_sorted)
@@ -149,6 +150,7 @@ class _Engine:
         """Upper triangles (with diagonal) of X^T X (minus Y^T Y for rows ``minus``), float64."""
         t = self.torch
         if t is not None:
+
             def gather(rows):
                 it = t.from_numpy(rows).to(self.device)
                 return self.patterns.index_select(0, it.reshape(-1)).view(rows.shape[0], rows.shape[1], -1)
@@ -187,8 +189,9 @@ class _Engine:
             vals[t.from_numpy(first).to(self.device)] = full
             if step.size:
                 rows = centres[step]
-                vals[t.from_numpy(step).to(self.device)] = self._gram(nb.lookup(rows, self.enter),
-                                                                      nb.lookup(rows, self.leave))
+                vals[t.from_numpy(step).to(self.device)] = self._gram(
+                    nb.lookup(rows, self.enter), nb.lookup(rows, self.leave)
+                )
             cs = t.cumsum(vals, dim=0)
             if k0 < centres.size:
                 cs[k0:] -= cs.index_select(0, t.from_numpy(start[k0:] - 1).to(self.device))
@@ -319,12 +322,18 @@ def _run_chunks(plan: _Plan, chunk_ids, model_cols=None, n_jobs: int = 1, progre
             t.set_num_threads(1)
         with threadpool_limits(1):
             if n_jobs == 1:
-                parts = [one(k) for k in progress_bar(chunk_ids, enabled=progress, desc="searchlight",
-                                                      unit="chunk")]
+                parts = [one(k) for k in progress_bar(chunk_ids, enabled=progress, desc="searchlight", unit="chunk")]
             else:
                 with ThreadPoolExecutor(n_jobs) as pool:
-                    parts = list(progress_bar(pool.map(one, chunk_ids), enabled=progress, desc="searchlight",
-                                              unit="chunk", total=len(chunk_ids)))
+                    parts = list(
+                        progress_bar(
+                            pool.map(one, chunk_ids),
+                            enabled=progress,
+                            desc="searchlight",
+                            unit="chunk",
+                            total=len(chunk_ids),
+                        )
+                    )
     finally:
         if before is not None:
             t.set_num_threads(before)
@@ -376,13 +385,29 @@ def _prepare(data, mask, model_rdms, radius, metric, method, min_voxels, max_mem
     item = np.dtype(np_dtype).itemsize
     n_tri = n_pairs + n_cond
     n_cap = len({(a, b) for a, b, _ in nb.offsets.tolist()})  # voxels entering a sphere per step
-    per_centre = (n_cap * 2 * (n_cond * item + 8)  # gathered caps and their indices
-                  + 2 * n_cond * n_cond * item + 3 * n_tri * 8  # Gram, triangle, cumulative sums
-                  + n_pairs * 8 * 6)  # RDM, sort keys, ranks
+    per_centre = (
+        n_cap * 2 * (n_cond * item + 8)  # gathered caps and their indices
+        + 2 * n_cond * n_cond * item
+        + 3 * n_tri * 8  # Gram, triangle, cumulative sums
+        + n_pairs * 8 * 6
+    )  # RDM, sort keys, ranks
     chunk = int(max(1, min(nb.n, max_memory // per_centre)))
     dev = None if device is None else str(device)
-    plan = _Plan(patterns, m, float(radius), models, counts, chunk, metric, method, dtype, min_voxels,
-                 backend, dev, uuid.uuid4().hex)
+    plan = _Plan(
+        patterns,
+        m,
+        float(radius),
+        models,
+        counts,
+        chunk,
+        metric,
+        method,
+        dtype,
+        min_voxels,
+        backend,
+        dev,
+        uuid.uuid4().hex,
+    )
     return plan, (m.shape, affine, single)
 
 
@@ -412,8 +437,14 @@ def _searchlight_task(plan, chunk_ids, model_cols):
     return _run_chunks(plan, chunk_ids, model_cols, n_jobs=1)
 
 
-def searchlight_scores(client, plans: list, *, models_per_task: int | None = None,
-                       chunks_per_task: int | None = None, progress: bool = True) -> list:
+def searchlight_scores(
+    client,
+    plans: list,
+    *,
+    models_per_task: int | None = None,
+    chunks_per_task: int | None = None,
+    progress: bool = True,
+) -> list:
     """Searchlight scores ``(n_models, n_centres)`` of each plan, computed as tasks on ``client``.
 
     Used by ``searchlight_rsa(..., client=)`` and ``group_searchlight(..., client=)`` (plans come
@@ -453,8 +484,11 @@ def searchlight_scores(client, plans: list, *, models_per_task: int | None = Non
         for gi, cols in enumerate(groups):
             for c0 in range(0, plan.n_chunks, chunks_per_task):
                 ids = list(range(c0, min(c0 + chunks_per_task, plan.n_chunks)))
-                futures.append(client.submit(_searchlight_task, remote, ids, cols, pure=False,
-                                             key=f"searchlight-{plan.token}-{gi}-{c0}"))
+                futures.append(
+                    client.submit(
+                        _searchlight_task, remote, ids, cols, pure=False, key=f"searchlight-{plan.token}-{gi}-{c0}"
+                    )
+                )
                 where.append((si, gi, c0))
     results = gather_in_order(client, futures, progress=progress, desc="searchlight tasks")
     out = [np.full((n_models, p.n_centres), np.nan) for p in plans]
@@ -463,4 +497,3 @@ def searchlight_scores(client, plans: list, *, models_per_task: int | None = Non
         start = c0 * plan.chunk
         out[si][np.array(groups[gi])[:, None], np.arange(start, start + r.shape[1])[None, :]] = r
     return out
-

@@ -18,8 +18,14 @@ from repalign.searchlight.inputs import (
     _numeric_array,
 )
 
-__all__ = ["GroupPermutation", "GroupTTest", "PermutationBatch", "group_permutation_test", "group_ttest",
-           "permutation_batches"]
+__all__ = [
+    "GroupPermutation",
+    "GroupTTest",
+    "PermutationBatch",
+    "group_permutation_test",
+    "group_ttest",
+    "permutation_batches",
+]
 
 
 @dataclass(frozen=True)
@@ -146,8 +152,17 @@ def _perm_batch(x: np.ndarray, flips: np.ndarray, t_obs: np.ndarray, alternative
     return PermutationBatch(hits, tp.max(axis=1))
 
 
-def group_permutation_test(maps, mask, *, n_perm: int = 1000, alternative: str = "greater", seed=0,
-                           batch_size: int = 100, client=None, progress: bool = True) -> GroupPermutation:
+def group_permutation_test(
+    maps,
+    mask,
+    *,
+    n_perm: int = 1000,
+    alternative: str = "greater",
+    seed=0,
+    batch_size: int = 100,
+    client=None,
+    progress: bool = True,
+) -> GroupPermutation:
     """Sign-flip permutation test across subjects with max-statistic family-wise error correction.
 
     Under the null hypothesis each subject's map is symmetric around 0, so flipping the sign of
@@ -190,12 +205,14 @@ def group_permutation_test(maps, mask, *, n_perm: int = 1000, alternative: str =
     x, m, affine = _group_stack(maps, mask)
     flips = sign_flips(x.shape[0], n_perm, seed=rng)
     t_obs = _flip_t(x, np.ones((1, x.shape[0])))[0]
-    batches = [flips[s:s + batch_size] for s in range(0, n_perm, batch_size)]
+    batches = [flips[s : s + batch_size] for s in range(0, n_perm, batch_size)]
     if client is not None:
         results = permutation_batches(client, x, batches, t_obs, alternative=alternative, progress=progress)
     else:
-        results = [_perm_batch(x, b, t_obs, alternative)
-                   for b in progress_bar(batches, enabled=progress, desc="sign flips", unit="batch")]
+        results = [
+            _perm_batch(x, b, t_obs, alternative)
+            for b in progress_bar(batches, enabled=progress, desc="sign flips", unit="batch")
+        ]
     hits = np.sum([r.hits for r in results], axis=0)
     max_null = np.concatenate([r.max_null for r in results])
     stat = {"less": -t_obs, "two-sided": np.abs(t_obs)}.get(alternative, t_obs)
@@ -206,8 +223,9 @@ def group_permutation_test(maps, mask, *, n_perm: int = 1000, alternative: str =
     return GroupPermutation(t=t_map, p=p_map, p_fwe=fwe_map, max_null=max_null)
 
 
-def group_ttest(maps, mask, *, alternative: str = "greater", n_perm: int = 0, seed=0,
-                progress: bool = True) -> GroupTTest:
+def group_ttest(
+    maps, mask, *, alternative: str = "greater", n_perm: int = 0, seed=0, progress: bool = True
+) -> GroupTTest:
     """One-sample t-test across subjects at every mask voxel, optionally with sign-flip permutations.
 
     Parameters
@@ -240,14 +258,14 @@ def group_ttest(maps, mask, *, alternative: str = "greater", n_perm: int = 0, se
     check_choice(alternative, "alternative", ("greater", "two-sided", "less"))
     n_perm = check_int(n_perm, "n_perm", minimum=0)
     if n_perm:
-        res = group_permutation_test(maps, mask, n_perm=n_perm, alternative=alternative, seed=seed,
-                                     progress=progress)
+        res = group_permutation_test(maps, mask, n_perm=n_perm, alternative=alternative, seed=seed, progress=progress)
         return GroupTTest(t=res.t, p=res.p)
     check_seed(seed)
     x, m, affine = _group_stack(maps, mask)
     res = ttest_1samp(x, 0.0, axis=0, alternative=alternative)
-    t_map, p_map = _to_maps((np.asarray(res.statistic, dtype=np.float64),
-                             np.asarray(res.pvalue, dtype=np.float64)), m, affine)
+    t_map, p_map = _to_maps(
+        (np.asarray(res.statistic, dtype=np.float64), np.asarray(res.pvalue, dtype=np.float64)), m, affine
+    )
     return GroupTTest(t=t_map, p=p_map)
 
 
@@ -255,8 +273,9 @@ def _perm_task(x, flips, t_obs, alternative):
     return _perm_batch(x, flips, t_obs, alternative)
 
 
-def permutation_batches(client, x: np.ndarray, batches: list, t_obs: np.ndarray, *, alternative: str = "greater",
-                        progress: bool = True) -> list:
+def permutation_batches(
+    client, x: np.ndarray, batches: list, t_obs: np.ndarray, *, alternative: str = "greater", progress: bool = True
+) -> list:
     """The :class:`PermutationBatch` of each batch of sign flips, computed as tasks on ``client``.
 
     Used by ``group_permutation_test(..., client=)``; ``x`` (subjects x voxels) is sent to the
@@ -286,4 +305,3 @@ def permutation_batches(client, x: np.ndarray, batches: list, t_obs: np.ndarray,
     remote_t = client.scatter(t_obs, broadcast=True, hash=False)
     futures = [client.submit(_perm_task, remote_x, b, remote_t, alternative, pure=False) for b in batches]
     return gather_in_order(client, futures, progress=progress, desc="sign-flip batches")
-

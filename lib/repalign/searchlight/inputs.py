@@ -95,8 +95,9 @@ def _inputs(data, mask):
         if arr.ndim != 4:
             raise ValueError(f"data must be 4-D (n_conditions, X, Y, Z); got shape {arr.shape}")
         cond_axis = 0
-    m, affine = _load_mask(mask, affine, "data", "; resample the mask onto the data "
-                           "(nilearn.image.resample_to_img) first")
+    m, affine = _load_mask(
+        mask, affine, "data", "; resample the mask onto the data (nilearn.image.resample_to_img) first"
+    )
     spatial = arr.shape[1:] if cond_axis == 0 else arr.shape[:3]
     if tuple(spatial) != m.shape:
         raise ValueError(f"mask shape {m.shape} does not match the spatial shape of data {tuple(spatial)}")

@@ -12,8 +12,16 @@ from repalign.core.validation import check_choice, check_int
 __all__ = ["load_nsd_betas"]
 
 
-def load_nsd_betas(root, *, subject: int = 1, nsd_ids=None, space: str = "func1pt8mm",
-                   betas: str = "betas_fithrf_GLMdenoise_RR", sessions=None, progress: bool = True):
+def load_nsd_betas(
+    root,
+    *,
+    subject: int = 1,
+    nsd_ids=None,
+    space: str = "func1pt8mm",
+    betas: str = "betas_fithrf_GLMdenoise_RR",
+    sessions=None,
+    progress: bool = True,
+):
     """Load NSD single-trial betas for chosen images, averaged over each image's repetitions.
 
     Reads NSD's published layout (Allen et al. 2022) from a local copy of (part of) the bucket::
@@ -99,6 +107,5 @@ def load_nsd_betas(root, *, subject: int = 1, nsd_ids=None, space: str = "func1p
             counts[k] += 1
     if np.any(counts == 0):
         k = int(np.flatnonzero(counts == 0)[0])
-        raise ValueError(f"nsd_ids[{k}] = {int(nsd_ids[k])} was not shown to subject {subject} "
-                         f"in the sessions read")
+        raise ValueError(f"nsd_ids[{k}] = {int(nsd_ids[k])} was not shown to subject {subject} in the sessions read")
     return nib.Nifti1Image((sums / counts).astype(np.float32), affine)

@@ -15,10 +15,23 @@ from repalign.searchlight.engine import (
 __all__ = ["group_searchlight", "searchlight_rsa"]
 
 
-def searchlight_rsa(data, mask, model_rdms, *, radius: float = 6, metric: str = "correlation",
-                    method: str = "spearman", min_voxels: int = 2, max_memory: float = 2.5e7,
-                    backend: str = "auto", device=None, dtype: str = "float32", n_jobs=None, client=None,
-                    progress: bool = True):
+def searchlight_rsa(
+    data,
+    mask,
+    model_rdms,
+    *,
+    radius: float = 6,
+    metric: str = "correlation",
+    method: str = "spearman",
+    min_voxels: int = 2,
+    max_memory: float = 2.5e7,
+    backend: str = "auto",
+    device=None,
+    dtype: str = "float32",
+    n_jobs=None,
+    client=None,
+    progress: bool = True,
+):
     """Searchlight RSA: correlate the RDM of every sphere of voxels with model RDMs.
 
     Every mask voxel is a centre. Its sphere holds the mask voxels whose distance from the centre is
@@ -82,8 +95,9 @@ def searchlight_rsa(data, mask, model_rdms, *, radius: float = 6, metric: str = 
     >>> r_map = searchlight_rsa(betas, brain_mask, model_rdm, radius=6)        # doctest: +SKIP
     """
     n_jobs = _check_jobs(n_jobs)
-    plan, meta = _prepare(data, mask, model_rdms, radius, metric, method, min_voxels, max_memory,
-                          backend, device, dtype)
+    plan, meta = _prepare(
+        data, mask, model_rdms, radius, metric, method, min_voxels, max_memory, backend, device, dtype
+    )
     if client is not None:
         scores = searchlight_scores(client, [plan], progress=progress)[0]
     else:
@@ -91,10 +105,24 @@ def searchlight_rsa(data, mask, model_rdms, *, radius: float = 6, metric: str = 
     return _assemble(plan, scores, meta)
 
 
-def group_searchlight(data, mask, model_rdms, *, radius: float = 6, metric: str = "correlation",
-                      method: str = "spearman", min_voxels: int = 2, max_memory: float = 2.5e7,
-                      backend: str = "auto", device=None, dtype: str = "float32", n_jobs=None, client=None,
-                      models_per_task=None, progress: bool = True):
+def group_searchlight(
+    data,
+    mask,
+    model_rdms,
+    *,
+    radius: float = 6,
+    metric: str = "correlation",
+    method: str = "spearman",
+    min_voxels: int = 2,
+    max_memory: float = 2.5e7,
+    backend: str = "auto",
+    device=None,
+    dtype: str = "float32",
+    n_jobs=None,
+    client=None,
+    models_per_task=None,
+    progress: bool = True,
+):
     """:func:`searchlight_rsa` for every subject of a group, locally or as tasks on a Dask cluster.
 
     Parameters
@@ -123,12 +151,17 @@ def group_searchlight(data, mask, model_rdms, *, radius: float = 6, metric: str 
     n_jobs = _check_jobs(n_jobs)
     if models_per_task is not None:
         models_per_task = check_int(models_per_task, "models_per_task", minimum=1)
-    prepared = [_prepare(d, mask, model_rdms, radius, metric, method, min_voxels, max_memory, backend,
-                         device, dtype) for d in data]
+    prepared = [
+        _prepare(d, mask, model_rdms, radius, metric, method, min_voxels, max_memory, backend, device, dtype)
+        for d in data
+    ]
     if client is not None:
-        scores = searchlight_scores(client, [p for p, _ in prepared], models_per_task=models_per_task,
-                                    progress=progress)
+        scores = searchlight_scores(
+            client, [p for p, _ in prepared], models_per_task=models_per_task, progress=progress
+        )
     else:
-        scores = [_run_chunks(p, range(p.n_chunks), n_jobs=n_jobs)
-                  for p, _ in progress_bar(prepared, enabled=progress, desc="subjects")]
+        scores = [
+            _run_chunks(p, range(p.n_chunks), n_jobs=n_jobs)
+            for p, _ in progress_bar(prepared, enabled=progress, desc="subjects")
+        ]
     return [_assemble(p, s, meta) for (p, meta), s in zip(prepared, scores)]

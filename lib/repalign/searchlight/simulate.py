@@ -15,8 +15,7 @@ __all__ = ["DEFAULT_REGIONS", "SimulatedSubject", "simulate_fmri"]
 #: ``simulate_fmri(rdms)`` whose geometry the region carries.
 DEFAULT_REGIONS = {
     "early_visual": {"model": 0, "centres_mm": [(-12.0, -88.0, 2.0), (12.0, -88.0, 2.0)], "radius_mm": 12.0},
-    "high_level_ventral": {"model": 1, "centres_mm": [(-44.0, -62.0, -10.0), (44.0, -62.0, -10.0)],
-                           "radius_mm": 12.0},
+    "high_level_ventral": {"model": 1, "centres_mm": [(-44.0, -62.0, -10.0), (44.0, -62.0, -10.0)], "radius_mm": 12.0},
 }
 
 
@@ -56,15 +55,25 @@ def _embedding(rdm: np.ndarray) -> np.ndarray:
     d = np.asarray(rdm, dtype=np.float64)
     n = d.shape[0]
     j = np.eye(n) - 1.0 / n
-    b = -0.5 * j @ (d ** 2) @ j
+    b = -0.5 * j @ (d**2) @ j
     w, v = np.linalg.eigh(b)
     keep = w > 1e-10 * w.max()
     y = v[:, keep] * np.sqrt(w[keep])
-    return y / np.sqrt(np.mean(np.sum(y ** 2, 1)))
+    return y / np.sqrt(np.mean(np.sum(y**2, 1)))
 
 
-def simulate_fmri(rdms, *, regions=None, subject: int = 0, seed=0, signal: float = 1.0, noise: float = 1.0,
-                  fwhm_mm: float = 4.0, jitter_mm: float = 2.0, resolution: int = 2) -> SimulatedSubject:
+def simulate_fmri(
+    rdms,
+    *,
+    regions=None,
+    subject: int = 0,
+    seed=0,
+    signal: float = 1.0,
+    noise: float = 1.0,
+    fwhm_mm: float = 4.0,
+    jitter_mm: float = 2.0,
+    resolution: int = 2,
+) -> SimulatedSubject:
     """Simulate one NSD-like subject in MNI space with representational geometries planted in regions.
 
     Inside each region (spheres around MNI coordinates), every voxel's response to the conditions is
@@ -165,5 +174,6 @@ def simulate_fmri(rdms, *, regions=None, subject: int = 0, seed=0, signal: float
         region = np.zeros(shape, dtype=np.uint8)
         region.reshape(-1)[inside[in_region]] = 1
         planted[name] = nib.Nifti1Image(region, affine)
-    return SimulatedSubject(nib.Nifti1Image(data, affine), nib.Nifti1Image(mask.astype(np.uint8), affine),
-                            planted, shift)
+    return SimulatedSubject(
+        nib.Nifti1Image(data, affine), nib.Nifti1Image(mask.astype(np.uint8), affine), planted, shift
+    )

@@ -45,7 +45,7 @@ class _Neighbours:
         shape = np.array(mask.shape) + 2 * self.pad
         index = np.full(tuple(shape), self.n, dtype=np.int64)  # n = the padding (zero) row
         p = self.pad
-        index[p:p + mask.shape[0], p:p + mask.shape[1], p:p + mask.shape[2]][mask] = np.arange(self.n)
+        index[p : p + mask.shape[0], p : p + mask.shape[1], p : p + mask.shape[2]][mask] = np.arange(self.n)
         self.flat = index.ravel()
         self.strides = np.array([shape[1] * shape[2], shape[2], 1], dtype=np.int64)
         self.off_flat = self.offsets @ self.strides

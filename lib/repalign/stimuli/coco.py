@@ -20,15 +20,86 @@ __all__ = ["COCO_CATEGORIES", "IMAGE_SUFFIXES", "CocoImageList", "CocoScenes", "
 
 #: The 80 COCO object categories, in COCO's id order (the targets of the BLT ``"category"`` readout).
 COCO_CATEGORIES = (
-    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
-    "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow",
-    "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee",
-    "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard",
-    "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple",
-    "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch",
-    "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone",
-    "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors", "teddy bear",
-    "hair drier", "toothbrush",
+    "person",
+    "bicycle",
+    "car",
+    "motorcycle",
+    "airplane",
+    "bus",
+    "train",
+    "truck",
+    "boat",
+    "traffic light",
+    "fire hydrant",
+    "stop sign",
+    "parking meter",
+    "bench",
+    "bird",
+    "cat",
+    "dog",
+    "horse",
+    "sheep",
+    "cow",
+    "elephant",
+    "bear",
+    "zebra",
+    "giraffe",
+    "backpack",
+    "umbrella",
+    "handbag",
+    "tie",
+    "suitcase",
+    "frisbee",
+    "skis",
+    "snowboard",
+    "sports ball",
+    "kite",
+    "baseball bat",
+    "baseball glove",
+    "skateboard",
+    "surfboard",
+    "tennis racket",
+    "bottle",
+    "wine glass",
+    "cup",
+    "fork",
+    "knife",
+    "spoon",
+    "bowl",
+    "banana",
+    "apple",
+    "sandwich",
+    "orange",
+    "broccoli",
+    "carrot",
+    "hot dog",
+    "pizza",
+    "donut",
+    "cake",
+    "chair",
+    "couch",
+    "potted plant",
+    "bed",
+    "dining table",
+    "toilet",
+    "tv",
+    "laptop",
+    "mouse",
+    "remote",
+    "keyboard",
+    "cell phone",
+    "microwave",
+    "oven",
+    "toaster",
+    "sink",
+    "refrigerator",
+    "book",
+    "clock",
+    "vase",
+    "scissors",
+    "teddy bear",
+    "hair drier",
+    "toothbrush",
 )
 
 
@@ -112,8 +183,9 @@ def _image_entries(data: dict, path: Path) -> list[tuple[int, str]]:
 def _check_files_exist(files, where) -> None:
     missing = [f for f in files if not Path(f).is_file()]
     if missing:
-        raise FileNotFoundError(f"{len(missing)} image file(s) listed by the annotations are missing from {where}, "
-                                f"e.g. {missing[0]}")
+        raise FileNotFoundError(
+            f"{len(missing)} image file(s) listed by the annotations are missing from {where}, e.g. {missing[0]}"
+        )
 
 
 def coco_image_list(images, annotations=None) -> CocoImageList:
@@ -168,8 +240,9 @@ def coco_image_list(images, annotations=None) -> CocoImageList:
     return CocoImageList(np.array(ids, dtype=np.int64), [str(p) for p in found])
 
 
-def read_coco(folder, *, split: str | None = None, image_dir: str | None = None,
-              require_categories: bool = False) -> CocoScenes:
+def read_coco(
+    folder, *, split: str | None = None, image_dir: str | None = None, require_categories: bool = False
+) -> CocoScenes:
     """Read one split of a COCO-format folder: its images, captions and categories.
 
     The folder holds ``annotations/captions_<split>.json`` and, optionally,
@@ -208,10 +281,12 @@ def read_coco(folder, *, split: str | None = None, image_dir: str | None = None,
     if split is not None:
         found = [p for p in found if p.name == f"captions_{split}.json"]
     if len(found) != 1:
-        raise ValueError(f"folder must hold exactly one captions_{split or '*'}.json (at the top or in "
-                         f"annotations/); found {[p.name for p in found]}")
+        raise ValueError(
+            f"folder must hold exactly one captions_{split or '*'}.json (at the top or in "
+            f"annotations/); found {[p.name for p in found]}"
+        )
     cap_path = found[0]
-    split = cap_path.stem[len("captions_"):]
+    split = cap_path.stem[len("captions_") :]
     inst_path = cap_path.with_name(f"instances_{split}.json")
     caps_json = _read_annotations(cap_path)
     captions: dict[int, list[str]] = {}

@@ -8,7 +8,17 @@ import numpy as np
 
 from repalign.core.validation import check_choice, check_int, check_seed, check_strings
 
-__all__ = ["APPEARANCE", "IMAGE_PERTURBATIONS", "NOUN_LEXICON", "main_noun", "paraphrase", "perturb_image", "perturb_images", "scramble_words", "swap_main_noun"]
+__all__ = [
+    "APPEARANCE",
+    "IMAGE_PERTURBATIONS",
+    "NOUN_LEXICON",
+    "main_noun",
+    "paraphrase",
+    "perturb_image",
+    "perturb_images",
+    "scramble_words",
+    "swap_main_noun",
+]
 
 
 #: Image perturbations that change appearance but keep what the scene shows.
@@ -19,61 +29,137 @@ APPEARANCE = ("colour_jitter", "greyscale", "blur", "hflip", "crop")
 IMAGE_PERTURBATIONS = APPEARANCE + ("augment", "shuffle_tiles")
 
 
-_JITTER = 0.4        # brightness, contrast and saturation factors drawn from [1 - 0.4, 1 + 0.4]
+_JITTER = 0.4  # brightness, contrast and saturation factors drawn from [1 - 0.4, 1 + 0.4]
 
 
-_HUE = 0.08          # hue shift drawn from [-0.08, 0.08] of the colour circle
+_HUE = 0.08  # hue shift drawn from [-0.08, 0.08] of the colour circle
 
 
-_BLUR_RADIUS = 3.0   # Gaussian blur radius in pixels (images are ~200 px)
+_BLUR_RADIUS = 3.0  # Gaussian blur radius in pixels (images are ~200 px)
 
 
 _CROP_SIDE = (0.6, 0.85)  # side of a random crop as a fraction of the image side (then resized back)
 
 
-_TILES = 4           # "shuffle_tiles" cuts a 4 x 4 grid
+_TILES = 4  # "shuffle_tiles" cuts a 4 x 4 grid
 
 
 #: Nouns that name a COCO category in a caption, per category (singular and plural forms, common
 #: synonyms). :func:`main_noun` finds the first of them in a caption. Multi-word terms come first.
 NOUN_LEXICON = {
-    "person": ("man", "men", "woman", "women", "person", "people", "boy", "boys", "girl", "girls", "child",
-               "children", "kid", "kids", "guy", "guys", "lady", "ladies", "player", "players", "skier",
-               "skiers", "surfer", "surfers", "skateboarder", "snowboarder", "rider", "crowd", "baby", "couple",
-               "family", "team"),
-    "bicycle": ("bicycle", "bicycles", "bike", "bikes"), "car": ("car", "cars"),
+    "person": (
+        "man",
+        "men",
+        "woman",
+        "women",
+        "person",
+        "people",
+        "boy",
+        "boys",
+        "girl",
+        "girls",
+        "child",
+        "children",
+        "kid",
+        "kids",
+        "guy",
+        "guys",
+        "lady",
+        "ladies",
+        "player",
+        "players",
+        "skier",
+        "skiers",
+        "surfer",
+        "surfers",
+        "skateboarder",
+        "snowboarder",
+        "rider",
+        "crowd",
+        "baby",
+        "couple",
+        "family",
+        "team",
+    ),
+    "bicycle": ("bicycle", "bicycles", "bike", "bikes"),
+    "car": ("car", "cars"),
     "motorcycle": ("motorcycle", "motorcycles", "motorbike", "motorbikes"),
     "airplane": ("airplane", "airplanes", "plane", "planes", "jet", "jets", "aircraft", "airliner"),
-    "bus": ("bus", "buses"), "train": ("train", "trains"), "truck": ("truck", "trucks"),
+    "bus": ("bus", "buses"),
+    "train": ("train", "trains"),
+    "truck": ("truck", "trucks"),
     "boat": ("boat", "boats", "ship", "ships", "kayak", "kayaks", "canoe", "canoes"),
-    "traffic light": ("traffic light", "traffic lights", "stop light"), "fire hydrant": ("fire hydrant", "hydrant"),
-    "stop sign": ("stop sign", "stop signs"), "parking meter": ("parking meter", "parking meters"),
-    "bench": ("bench", "benches"), "bird": ("bird", "birds", "seagull", "duck", "ducks", "pigeon", "pigeons"),
-    "cat": ("cat", "cats", "kitten"), "dog": ("dog", "dogs", "puppy"), "horse": ("horse", "horses"),
-    "sheep": ("sheep", "lamb"), "cow": ("cow", "cows", "cattle"), "elephant": ("elephant", "elephants"),
-    "bear": ("bear", "bears"), "zebra": ("zebra", "zebras"), "giraffe": ("giraffe", "giraffes"),
-    "backpack": ("backpack", "backpacks"), "umbrella": ("umbrella", "umbrellas"),
-    "handbag": ("handbag", "purse", "bag"), "tie": ("tie", "necktie"), "suitcase": ("suitcase", "suitcases", "luggage"),
-    "frisbee": ("frisbee", "frisbees"), "skis": ("skis", "ski"), "snowboard": ("snowboard", "snowboards"),
-    "sports ball": ("ball", "soccer ball", "tennis ball", "baseball", "football"), "kite": ("kite", "kites"),
-    "baseball bat": ("baseball bat", "bat"), "baseball glove": ("baseball glove", "glove", "mitt"),
-    "skateboard": ("skateboard", "skateboards"), "surfboard": ("surfboard", "surfboards", "surf board"),
-    "tennis racket": ("tennis racket", "racket", "racquet"), "bottle": ("bottle", "bottles"),
-    "wine glass": ("wine glass", "wine glasses"), "cup": ("cup", "cups", "mug", "mugs"), "fork": ("fork", "forks"),
-    "knife": ("knife", "knives"), "spoon": ("spoon", "spoons"), "bowl": ("bowl", "bowls"),
-    "banana": ("banana", "bananas"), "apple": ("apple", "apples"), "sandwich": ("sandwich", "sandwiches"),
-    "orange": ("orange", "oranges"), "broccoli": ("broccoli",), "carrot": ("carrot", "carrots"),
-    "hot dog": ("hot dog", "hot dogs"), "pizza": ("pizza", "pizzas"), "donut": ("donut", "donuts", "doughnut", "doughnuts"),
-    "cake": ("cake", "cakes"), "chair": ("chair", "chairs"), "couch": ("couch", "couches", "sofa"),
-    "potted plant": ("potted plant", "plant", "plants"), "bed": ("bed", "beds"),
-    "dining table": ("dining table", "table", "tables"), "toilet": ("toilet", "toilets"),
-    "tv": ("tv", "television", "tvs"), "laptop": ("laptop", "laptops", "computer"), "mouse": ("mouse",),
-    "remote": ("remote", "remote control"), "keyboard": ("keyboard", "keyboards"),
-    "cell phone": ("cell phone", "cellphone", "phone", "phones"), "microwave": ("microwave",), "oven": ("oven", "stove"),
-    "toaster": ("toaster",), "sink": ("sink", "sinks"), "refrigerator": ("refrigerator", "fridge"),
-    "book": ("book", "books"), "clock": ("clock", "clocks"), "vase": ("vase", "vases"),
-    "scissors": ("scissors",), "teddy bear": ("teddy bear", "teddy bears", "stuffed animal"),
-    "hair drier": ("hair drier", "hair dryer"), "toothbrush": ("toothbrush", "toothbrushes"),
+    "traffic light": ("traffic light", "traffic lights", "stop light"),
+    "fire hydrant": ("fire hydrant", "hydrant"),
+    "stop sign": ("stop sign", "stop signs"),
+    "parking meter": ("parking meter", "parking meters"),
+    "bench": ("bench", "benches"),
+    "bird": ("bird", "birds", "seagull", "duck", "ducks", "pigeon", "pigeons"),
+    "cat": ("cat", "cats", "kitten"),
+    "dog": ("dog", "dogs", "puppy"),
+    "horse": ("horse", "horses"),
+    "sheep": ("sheep", "lamb"),
+    "cow": ("cow", "cows", "cattle"),
+    "elephant": ("elephant", "elephants"),
+    "bear": ("bear", "bears"),
+    "zebra": ("zebra", "zebras"),
+    "giraffe": ("giraffe", "giraffes"),
+    "backpack": ("backpack", "backpacks"),
+    "umbrella": ("umbrella", "umbrellas"),
+    "handbag": ("handbag", "purse", "bag"),
+    "tie": ("tie", "necktie"),
+    "suitcase": ("suitcase", "suitcases", "luggage"),
+    "frisbee": ("frisbee", "frisbees"),
+    "skis": ("skis", "ski"),
+    "snowboard": ("snowboard", "snowboards"),
+    "sports ball": ("ball", "soccer ball", "tennis ball", "baseball", "football"),
+    "kite": ("kite", "kites"),
+    "baseball bat": ("baseball bat", "bat"),
+    "baseball glove": ("baseball glove", "glove", "mitt"),
+    "skateboard": ("skateboard", "skateboards"),
+    "surfboard": ("surfboard", "surfboards", "surf board"),
+    "tennis racket": ("tennis racket", "racket", "racquet"),
+    "bottle": ("bottle", "bottles"),
+    "wine glass": ("wine glass", "wine glasses"),
+    "cup": ("cup", "cups", "mug", "mugs"),
+    "fork": ("fork", "forks"),
+    "knife": ("knife", "knives"),
+    "spoon": ("spoon", "spoons"),
+    "bowl": ("bowl", "bowls"),
+    "banana": ("banana", "bananas"),
+    "apple": ("apple", "apples"),
+    "sandwich": ("sandwich", "sandwiches"),
+    "orange": ("orange", "oranges"),
+    "broccoli": ("broccoli",),
+    "carrot": ("carrot", "carrots"),
+    "hot dog": ("hot dog", "hot dogs"),
+    "pizza": ("pizza", "pizzas"),
+    "donut": ("donut", "donuts", "doughnut", "doughnuts"),
+    "cake": ("cake", "cakes"),
+    "chair": ("chair", "chairs"),
+    "couch": ("couch", "couches", "sofa"),
+    "potted plant": ("potted plant", "plant", "plants"),
+    "bed": ("bed", "beds"),
+    "dining table": ("dining table", "table", "tables"),
+    "toilet": ("toilet", "toilets"),
+    "tv": ("tv", "television", "tvs"),
+    "laptop": ("laptop", "laptops", "computer"),
+    "mouse": ("mouse",),
+    "remote": ("remote", "remote control"),
+    "keyboard": ("keyboard", "keyboards"),
+    "cell phone": ("cell phone", "cellphone", "phone", "phones"),
+    "microwave": ("microwave",),
+    "oven": ("oven", "stove"),
+    "toaster": ("toaster",),
+    "sink": ("sink", "sinks"),
+    "refrigerator": ("refrigerator", "fridge"),
+    "book": ("book", "books"),
+    "clock": ("clock", "clocks"),
+    "vase": ("vase", "vases"),
+    "scissors": ("scissors",),
+    "teddy bear": ("teddy bear", "teddy bears", "stuffed animal"),
+    "hair drier": ("hair drier", "hair dryer"),
+    "toothbrush": ("toothbrush", "toothbrushes"),
 }
 
 
@@ -122,7 +208,7 @@ def _shuffle_tiles(img, rng: np.random.Generator):
     arr = np.asarray(img)
     h, w = (arr.shape[0] // _TILES) * _TILES, (arr.shape[1] // _TILES) * _TILES
     th, tw = h // _TILES, w // _TILES
-    tiles = [arr[r * th:(r + 1) * th, c * tw:(c + 1) * tw] for r in range(_TILES) for c in range(_TILES)]
+    tiles = [arr[r * th : (r + 1) * th, c * tw : (c + 1) * tw] for r in range(_TILES) for c in range(_TILES)]
     perm = rng.permutation(len(tiles))
     while np.all(perm == np.arange(len(tiles))):  # never the identity
         perm = rng.permutation(len(tiles))
@@ -214,8 +300,10 @@ def perturb_images(images, kind: str, *, seed=0) -> list:
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**63 - 1))
     seed = check_int(seed, "seed", minimum=0)
-    return [_apply(_check_image(img, f"images[{i}]"), kind, np.random.default_rng([seed, i]))
-            for i, img in enumerate(images)]
+    return [
+        _apply(_check_image(img, f"images[{i}]"), kind, np.random.default_rng([seed, i]))
+        for i, img in enumerate(images)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,7 +404,7 @@ def swap_main_noun(texts, *, seed=0) -> list[str]:
         start = int(np.flatnonzero(order == i)[0])
         donor = next(j for j in np.roll(order, -start - 1) if cats[j] != cat)
         m = _TERM_RE.search(text)
-        out.append(text[:m.start()] + found[donor][0].lower() + text[m.end():])
+        out.append(text[: m.start()] + found[donor][0].lower() + text[m.end() :])
     return out
 
 

@@ -113,8 +113,10 @@ class ArenaWidget(anywidget.AnyWidget):
             self.titles = [self._titles[i] for i in idx]
             self.positions = s.start_positions().tolist()
             self.trial = len(s.trials) + 1
-            self.message = (f"Trial {self.trial} (at most {s.max_trials}): drag the {idx.size} scenes so that "
-                            "similar ones lie close together, then press next.")
+            self.message = (
+                f"Trial {self.trial} (at most {s.max_trials}): drag the {idx.size} scenes so that "
+                "similar ones lie close together, then press next."
+            )
 
 
 def compare_with_models(session, model_rdms: dict, *, method: str = "spearman", estimator: str = "average") -> dict:
@@ -148,8 +150,17 @@ def compare_with_models(session, model_rdms: dict, *, method: str = "spearman", 
     return out
 
 
-def play_arrangement(images, titles, model_rdms: dict, *, max_trials: int = 6, max_items: int | None = None,
-                     seed=0, size: int = 480, thumb_size: int = 64):
+def play_arrangement(
+    images,
+    titles,
+    model_rdms: dict,
+    *,
+    max_trials: int = 6,
+    max_items: int | None = None,
+    seed=0,
+    size: int = 480,
+    thumb_size: int = 64,
+):
     """The playable MA task: the arena, and at the end the reader's RDM beside the model RDMs.
 
     Parameters

@@ -30,12 +30,22 @@ def _write_coco(root, with_caption_for_all=True):
         name = f"{k + 1:012d}.jpg"
         img.save(root / "val2017" / name)
         images.append({"id": k + 1, "file_name": name, "width": 34, "height": 30})
-    caps = [{"image_id": i, "id": 10 * i + j, "caption": f"caption {j} of image {i}"} for i in (1, 2, 3)
-            for j in range(2) if with_caption_for_all or i != 2]
+    caps = [
+        {"image_id": i, "id": 10 * i + j, "caption": f"caption {j} of image {i}"}
+        for i in (1, 2, 3)
+        for j in range(2)
+        if with_caption_for_all or i != 2
+    ]
     (root / "annotations" / "captions_val2017.json").write_text(json.dumps({"images": images, "annotations": caps}))
-    inst = {"images": images, "categories": [{"id": 1, "name": "person"}, {"id": 18, "name": "dog"}],
-            "annotations": [{"image_id": 1, "category_id": 18, "id": 1}, {"image_id": 1, "category_id": 1, "id": 2},
-                            {"image_id": 3, "category_id": 1, "id": 3}]}
+    inst = {
+        "images": images,
+        "categories": [{"id": 1, "name": "person"}, {"id": 18, "name": "dog"}],
+        "annotations": [
+            {"image_id": 1, "category_id": 18, "id": 1},
+            {"image_id": 1, "category_id": 1, "id": 2},
+            {"image_id": 3, "category_id": 1, "id": 3},
+        ],
+    }
     (root / "annotations" / "instances_val2017.json").write_text(json.dumps(inst))
 
 

@@ -10,8 +10,9 @@ torch = pytest.importorskip("torch")
 
 
 def _tiny(readout="category", seed=0, out_features=None):
-    return blt.BLTNet(n_layers=2, channels=(4, 8), timesteps=2, input_size=16, readout=readout,
-                      out_features=out_features, seed=seed)
+    return blt.BLTNet(
+        n_layers=2, channels=(4, 8), timesteps=2, input_size=16, readout=readout, out_features=out_features, seed=seed
+    )
 
 
 def test_shapes_and_activations():
@@ -28,8 +29,9 @@ def test_shapes_and_activations():
 def test_bltnet_is_a_module_class():
     net = _tiny()
     assert isinstance(net, blt.BLTNet) and isinstance(net, torch.nn.Module)
-    assert net.config == dict(n_layers=2, channels=[4, 8], timesteps=2, input_size=16, readout="category",
-                              out_features=80, seed=0)
+    assert net.config == dict(
+        n_layers=2, channels=[4, 8], timesteps=2, input_size=16, readout="category", out_features=80, seed=0
+    )
     rebuilt = blt.BLTNet(**net.config)
     assert all(torch.equal(p, q) for p, q in zip(net.parameters(), rebuilt.parameters()))
     with pytest.raises(TypeError):

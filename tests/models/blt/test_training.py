@@ -24,8 +24,9 @@ def _dataset(n=8, seed=0):
 
 
 def _tiny(readout="category", seed=0, out_features=None):
-    return blt.BLTNet(n_layers=2, channels=(4, 8), timesteps=2, input_size=16, readout=readout,
-                      out_features=out_features, seed=seed)
+    return blt.BLTNet(
+        n_layers=2, channels=(4, 8), timesteps=2, input_size=16, readout=readout, out_features=out_features, seed=seed
+    )
 
 
 def test_recurrence_changes_later_timesteps_only():
@@ -67,8 +68,9 @@ def test_seed_accepts_a_generator():
         _tiny(seed=1.5)
     ds = _dataset()
     ha = blt.train(_tiny(), ds, epochs=1, batch_size=4, seed=np.random.default_rng(3), progress=False)
-    hb = blt.train(_tiny(), ds, epochs=1, batch_size=4, seed=int(np.random.default_rng(3).integers(0, 2**63 - 1)),
-                   progress=False)
+    hb = blt.train(
+        _tiny(), ds, epochs=1, batch_size=4, seed=int(np.random.default_rng(3).integers(0, 2**63 - 1)), progress=False
+    )
     assert ha["step_loss"] == hb["step_loss"]
 
 
@@ -82,8 +84,16 @@ def test_category_loss_falls():
 def test_embedding_loss_falls_with_given_targets():
     ds = _dataset()
     y = np.random.default_rng(0).normal(size=(8, 12)).astype(np.float32)
-    h = blt.train(_tiny("embedding", out_features=12), ds, targets=y, epochs=20, batch_size=8, lr=1e-2,
-                  augment=False, progress=False)
+    h = blt.train(
+        _tiny("embedding", out_features=12),
+        ds,
+        targets=y,
+        epochs=20,
+        batch_size=8,
+        lr=1e-2,
+        augment=False,
+        progress=False,
+    )
     assert h["train_loss"][-1] < h["train_loss"][0] - 0.2
     assert 0 <= min(h["step_loss"]) and max(h["step_loss"]) <= 2
 
@@ -98,8 +108,12 @@ def test_embedding_dimension_mismatch():
 
 def test_objective_loss_values():
     out = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
-    assert float(blt.objective_loss(out, torch.tensor([[1.0, 0.0], [0.0, 1.0]]), objective="embedding")) == pytest.approx(0)
-    assert float(blt.objective_loss(out, torch.tensor([[0.0, 1.0], [1.0, 0.0]]), objective="embedding")) == pytest.approx(1)
+    assert float(
+        blt.objective_loss(out, torch.tensor([[1.0, 0.0], [0.0, 1.0]]), objective="embedding")
+    ) == pytest.approx(0)
+    assert float(
+        blt.objective_loss(out, torch.tensor([[0.0, 1.0], [1.0, 0.0]]), objective="embedding")
+    ) == pytest.approx(1)
     bce = float(blt.objective_loss(torch.zeros(2, 3), torch.ones(2, 3), objective="category"))
     assert bce == pytest.approx(np.log(2))
 
@@ -128,15 +142,18 @@ def test_checkpoint_resume_reproduces(tmp_path):
     for p, q in zip(ref.parameters(), resumed.parameters()):
         torch.testing.assert_close(p, q)
     with pytest.raises(ValueError, match="another model"):
-        blt.train(_tiny("embedding", out_features=80), ds, objective="category", epochs=3, checkpoint=ckpt,
-                  progress=False)
+        blt.train(
+            _tiny("embedding", out_features=80), ds, objective="category", epochs=3, checkpoint=ckpt, progress=False
+        )
 
 
 def test_activations_and_validation_loss():
     ds = _dataset()
     net = _tiny()
     h = blt.train(net, ds, epochs=1, batch_size=8, val_dataset=ds, progress=False)
-    assert h["val_loss"][0] == pytest.approx(blt.evaluate(net, ds, ds.category_targets(), objective="category"), rel=1e-5)
+    assert h["val_loss"][0] == pytest.approx(
+        blt.evaluate(net, ds, ds.category_targets(), objective="category"), rel=1e-5
+    )
     acts = blt.blt_activations(net, _images(3), layers=[-1], timesteps=[0, 1])
     assert acts[(1, 1)].shape == (3, 8 * 4 * 4) and acts[("readout", 0)].shape == (3, 80)
 

@@ -30,8 +30,15 @@ def main(argv=None) -> None:
         torch.set_num_threads(args.threads)
     cfg = {k: getattr(args, k) for k in DEFAULT_CONFIG}
     meta = train_shipped(args.objective, args.out, config=cfg)
-    print(json.dumps({k: meta[k] for k in ("objective", "final_train_loss", "final_test_loss", "train_seconds",
-                                           "weights_sha256")}, indent=1))
+    print(
+        json.dumps(
+            {
+                k: meta[k]
+                for k in ("objective", "final_train_loss", "final_test_loss", "train_seconds", "weights_sha256")
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,15 @@ from repalign.models.vision import resize_center_crop
 from repalign.stimuli.coco import COCO_CATEGORIES, read_coco
 from repalign.stimuli.images import LazyImages, open_rgb
 
-__all__ = ["BLT_SPLIT", "COCO_CATEGORIES", "OBJECTIVES", "SceneDataset", "SceneSplit", "book_split", "preprocess_images"]
+__all__ = [
+    "BLT_SPLIT",
+    "COCO_CATEGORIES",
+    "OBJECTIVES",
+    "SceneDataset",
+    "SceneSplit",
+    "book_split",
+    "preprocess_images",
+]
 
 
 #: Readouts / training objectives: predict the captions' mean MPNet embedding (loss 1 - cosine), or the
@@ -83,9 +91,9 @@ def _to_input(pixels, input_size: int, offsets=None, flips=None):
     s = x.shape[-1]
     if offsets is None:
         o = (s - input_size) // 2
-        x = x[:, :, o:o + input_size, o:o + input_size]
+        x = x[:, :, o : o + input_size, o : o + input_size]
     else:
-        x = torch.stack([x[k, :, oy:oy + input_size, ox:ox + input_size] for k, (oy, ox) in enumerate(offsets)])
+        x = torch.stack([x[k, :, oy : oy + input_size, ox : ox + input_size] for k, (oy, ox) in enumerate(offsets)])
     if flips is not None:
         x = torch.where(torch.as_tensor(flips)[:, None, None, None], x.flip(-1), x)
     return (x.float() / 255.0 - _MEAN) / _STD
@@ -119,11 +127,15 @@ class SceneDataset:
         if n == 0:
             raise ValueError("images is empty: a dataset needs at least one image")
         if len(self.captions) != n or len(self.categories) != n or len(self.ids) != n:
-            raise ValueError(f"images, captions, categories and ids must have the same length; got "
-                             f"{n}, {len(self.captions)}, {len(self.categories)}, {len(self.ids)}")
+            raise ValueError(
+                f"images, captions, categories and ids must have the same length; got "
+                f"{n}, {len(self.captions)}, {len(self.categories)}, {len(self.ids)}"
+            )
         for i, caps in enumerate(self.captions):
             if isinstance(caps, str) or not caps:
-                raise ValueError(f"captions[{i}] (image id {self.ids[i]}) has no captions; every image needs at least one")
+                raise ValueError(
+                    f"captions[{i}] (image id {self.ids[i]}) has no captions; every image needs at least one"
+                )
             check_strings(caps, f"captions[{i}]")
         unknown = sorted({c for cats in self.categories for c in cats} - set(COCO_CATEGORIES))
         if unknown:
@@ -162,8 +174,9 @@ class SceneDataset:
         return cls(images, caps, cats, np.array(ids, dtype=np.int64))
 
     @classmethod
-    def from_coco(cls, folder, *, split: str | None = None, image_dir: str | None = None,
-                  require_categories: bool = False) -> SceneDataset:
+    def from_coco(
+        cls, folder, *, split: str | None = None, image_dir: str | None = None, require_categories: bool = False
+    ) -> SceneDataset:
         """A dataset from one split of a COCO-format folder (read by :func:`repalign.stimuli.read_coco`).
 
         Parameters
@@ -200,8 +213,10 @@ class SceneDataset:
         numpy.ndarray, shape (n_images, 3, size, size), uint8
         """
         if size not in self._pixels:
-            imgs = [self.images[i] for i in progress_bar(range(len(self)), enabled=progress,
-                                                        desc="decoding images", unit="img")]
+            imgs = [
+                self.images[i]
+                for i in progress_bar(range(len(self)), enabled=progress, desc="decoding images", unit="img")
+            ]
             self._pixels[size] = preprocess_images(imgs, size)
         return self._pixels[size]
 

@@ -42,12 +42,24 @@ class HeadFit:
 def _make_head(in_features: int, hidden: int, out_features: int, seed: int):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return torch.nn.Sequential(torch.nn.Linear(in_features, hidden), torch.nn.ReLU(),
-                                   torch.nn.Linear(hidden, out_features))
+        return torch.nn.Sequential(
+            torch.nn.Linear(in_features, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, out_features)
+        )
 
 
-def train_head(features, targets, *, objective: str, hidden: int = 256, epochs: int = 200, lr: float = 1e-3,
-               weight_decay: float = 0.05, batch_size: int = 128, seed=0, progress: bool = False) -> HeadFit:
+def train_head(
+    features,
+    targets,
+    *,
+    objective: str,
+    hidden: int = 256,
+    epochs: int = 200,
+    lr: float = 1e-3,
+    weight_decay: float = 0.05,
+    batch_size: int = 128,
+    seed=0,
+    progress: bool = False,
+) -> HeadFit:
     """Train a two-layer head (``Linear - ReLU - Linear``) on frozen features for one objective.
 
     Parameters
@@ -92,7 +104,7 @@ def train_head(features, targets, *, objective: str, hidden: int = 256, epochs: 
     for _ in progress_bar(range(epochs), enabled=progress, desc=f"{objective} head", unit="epoch"):
         order, losses = rng.permutation(len(x)), []
         for b in range(0, len(x), batch_size):
-            idx = torch.as_tensor(order[b:b + batch_size])
+            idx = torch.as_tensor(order[b : b + batch_size])
             loss = objective_loss(head(xt[idx]), yt[idx], objective=objective)
             opt.zero_grad(set_to_none=True)
             loss.backward()

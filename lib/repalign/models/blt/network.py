@@ -89,8 +89,17 @@ class BLTNet(nn.Module):
     ``acts[layer][timestep]`` of shape ``(batch, channels[layer], h, w)``.
     """
 
-    def __init__(self, *, n_layers: int = 4, channels=(16, 32, 64, 128), timesteps: int = 4, input_size: int = 64,
-                 readout: str = "embedding", out_features: int | None = None, seed=0):
+    def __init__(
+        self,
+        *,
+        n_layers: int = 4,
+        channels=(16, 32, 64, 128),
+        timesteps: int = 4,
+        input_size: int = 64,
+        readout: str = "embedding",
+        out_features: int | None = None,
+        seed=0,
+    ):
         n_layers = check_int(n_layers, "n_layers", minimum=1)
         timesteps = check_int(timesteps, "timesteps", minimum=1)
         input_size = check_int(input_size, "input_size", minimum=8)
@@ -101,15 +110,22 @@ class BLTNet(nn.Module):
         channels = [check_int(c, "channels", minimum=1) for c in channels]
         if len(channels) != n_layers:
             raise ValueError(f"channels must have n_layers={n_layers} entries; got {len(channels)}")
-        if input_size % (2 ** n_layers):
-            raise ValueError(f"input_size must be a multiple of 2**n_layers = {2 ** n_layers}; got {input_size}")
+        if input_size % (2**n_layers):
+            raise ValueError(f"input_size must be a multiple of 2**n_layers = {2**n_layers}; got {input_size}")
         if out_features is None:
             out_features = 768 if readout == "embedding" else len(COCO_CATEGORIES)
         out_features = check_int(out_features, "out_features", minimum=1)
 
         super().__init__()
-        self.config = dict(n_layers=n_layers, channels=list(channels), timesteps=timesteps,
-                           input_size=input_size, readout=readout, out_features=out_features, seed=seed)
+        self.config = dict(
+            n_layers=n_layers,
+            channels=list(channels),
+            timesteps=timesteps,
+            input_size=input_size,
+            readout=readout,
+            out_features=out_features,
+            seed=seed,
+        )
         self.n_layers, self.timesteps, self.input_size = n_layers, timesteps, input_size
         self.readout_kind = readout
         # The modules are created in this order under this seed: the shipped weights' initial state.
@@ -118,13 +134,17 @@ class BLTNet(nn.Module):
             c_in = [3] + list(channels[:-1])
             self.bottom_up = nn.ModuleList(
                 nn.Conv2d(c_in[i], channels[i], 3, padding=1, stride=2 if i == 0 else 1, bias=False)
-                for i in range(n_layers))
+                for i in range(n_layers)
+            )
             self.lateral = nn.ModuleList(
-                nn.Conv2d(channels[i], channels[i], 3, padding=1, bias=False) for i in range(n_layers))
+                nn.Conv2d(channels[i], channels[i], 3, padding=1, bias=False) for i in range(n_layers)
+            )
             self.top_down = nn.ModuleList(
-                nn.Conv2d(channels[i + 1], channels[i], 3, padding=1, bias=False) for i in range(n_layers - 1))
+                nn.Conv2d(channels[i + 1], channels[i], 3, padding=1, bias=False) for i in range(n_layers - 1)
+            )
             self.norms = nn.ModuleList(
-                nn.ModuleList(nn.GroupNorm(_group_count(c), c) for _ in range(timesteps)) for c in channels)
+                nn.ModuleList(nn.GroupNorm(_group_count(c), c) for _ in range(timesteps)) for c in channels
+            )
             self.readout = nn.Linear(channels[-1], out_features)
 
     def forward(self, x, return_activations: bool = False):
@@ -144,11 +164,14 @@ class BLTNet(nn.Module):
             ``acts[layer][timestep]`` of shape ``(batch, channels[layer], h, w)``.
         """
         if x.ndim != 4 or x.shape[1] != 3:
-            raise ValueError(f"x must have shape (batch, 3, {self.input_size}, {self.input_size}); "
-                             f"got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (batch, 3, {self.input_size}, {self.input_size}); got {tuple(x.shape)}"
+            )
         if x.shape[2] != self.input_size or x.shape[3] != self.input_size:
-            raise ValueError(f"x must be {self.input_size}x{self.input_size} pixels (the net's input_size); "
-                             f"got {x.shape[2]}x{x.shape[3]}")
+            raise ValueError(
+                f"x must be {self.input_size}x{self.input_size} pixels (the net's input_size); "
+                f"got {x.shape[2]}x{x.shape[3]}"
+            )
         prev = [None] * self.n_layers
         outputs, acts = [], [[] for _ in range(self.n_layers)]
         for t in range(self.timesteps):
@@ -193,10 +216,14 @@ def blt_activations(model, images, *, layers=None, timesteps=None, batch_size: i
         normalised to be non-negative), plus ``("readout", timestep)`` for every requested timestep.
     """
     cfg = model.config
-    layers = list(range(cfg["n_layers"])) if layers is None else [_norm_index(i, cfg["n_layers"], "layer")
-                                                                  for i in layers]
-    timesteps = list(range(cfg["timesteps"])) if timesteps is None else [
-        _norm_index(t, cfg["timesteps"], "timestep") for t in timesteps]
+    layers = (
+        list(range(cfg["n_layers"])) if layers is None else [_norm_index(i, cfg["n_layers"], "layer") for i in layers]
+    )
+    timesteps = (
+        list(range(cfg["timesteps"]))
+        if timesteps is None
+        else [_norm_index(t, cfg["timesteps"], "timestep") for t in timesteps]
+    )
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     if len(images) == 0:
         raise ValueError("images is empty")
@@ -206,7 +233,9 @@ def blt_activations(model, images, *, layers=None, timesteps=None, batch_size: i
     out = {}
     with torch.no_grad():
         for b in range(0, len(pix), batch_size):
-            readout, acts = model(_to_input(pix[b:b + batch_size], cfg["input_size"]).to(dev), return_activations=True)
+            readout, acts = model(
+                _to_input(pix[b : b + batch_size], cfg["input_size"]).to(dev), return_activations=True
+            )
             for t in timesteps:
                 out.setdefault(("readout", t), []).append(readout[t].cpu().numpy())
                 for i in layers:

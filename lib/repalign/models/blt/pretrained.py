@@ -58,8 +58,10 @@ def pretrained_metrics(objective: str) -> dict:
     root = paths.data_dir()
     _, meta = _weights_files(objective)
     if not (root / meta).exists():
-        raise FileNotFoundError(f"shipped BLT weights missing: {root / meta}; train them with "
-                                f"`python -m repalign.models.blt train --objective {objective} --out {root / _WEIGHTS_DIR}`")
+        raise FileNotFoundError(
+            f"shipped BLT weights missing: {root / meta}; train them with "
+            f"`python -m repalign.models.blt train --objective {objective} --out {root / _WEIGHTS_DIR}`"
+        )
     return json.loads(read_verified(root, meta).decode("utf-8"))
 
 
@@ -82,8 +84,15 @@ def _load_pretrained(objective: str):
 
 def _build(cfg: dict, *, seed: int) -> BLTNet:
     """A :class:`BLTNet` of the architecture ``cfg`` (a shipped ``config``), initialised with ``seed``."""
-    return BLTNet(n_layers=cfg["n_layers"], channels=cfg["channels"], timesteps=cfg["timesteps"],
-                  input_size=cfg["input_size"], readout=cfg["readout"], out_features=cfg["out_features"], seed=seed)
+    return BLTNet(
+        n_layers=cfg["n_layers"],
+        channels=cfg["channels"],
+        timesteps=cfg["timesteps"],
+        input_size=cfg["input_size"],
+        readout=cfg["readout"],
+        out_features=cfg["out_features"],
+        seed=seed,
+    )
 
 
 def _check_objective_seed(objective: str, seed) -> int:
@@ -153,8 +162,15 @@ def blt_features(images, *, objective: str = "embedding", layer=-1, timestep: in
         layer = _norm_index(layer, cfg["n_layers"], "layer")
     timestep = _norm_index(timestep, cfg["timesteps"], "timestep")
     digests = b"".join(image_digest(img) for img in images)
-    key = content_key(images=digests, model=f"blt_{objective}", weights=meta.get("weights_sha256", ""),
-                      layer=layer, timestep=timestep, seed=seed, version=CACHE_VERSION)
+    key = content_key(
+        images=digests,
+        model=f"blt_{objective}",
+        weights=meta.get("weights_sha256", ""),
+        layer=layer,
+        timestep=timestep,
+        seed=seed,
+        version=CACHE_VERSION,
+    )
 
     def compute():
         net = load_pretrained_blt(objective, seed=seed)
@@ -165,8 +181,18 @@ def blt_features(images, *, objective: str = "embedding", layer=-1, timestep: in
 
 
 #: Configuration of the shipped nets (``python -m repalign.models.blt train`` defaults).
-DEFAULT_CONFIG = dict(n_layers=4, channels=[16, 32, 64, 128], timesteps=4, input_size=48, epochs=12,
-                      batch_size=32, lr=3e-3, weight_decay=0.05, schedule="onecycle", seed=0)
+DEFAULT_CONFIG = dict(
+    n_layers=4,
+    channels=[16, 32, 64, 128],
+    timesteps=4,
+    input_size=48,
+    epochs=12,
+    batch_size=32,
+    lr=3e-3,
+    weight_decay=0.05,
+    schedule="onecycle",
+    seed=0,
+)
 
 
 def _sha256(path: Path) -> str:
@@ -202,23 +228,51 @@ def train_shipped(objective: str, out, *, config: dict | None = None, progress: 
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     train_set, test_set = book_split()
-    net = BLTNet(n_layers=cfg["n_layers"], channels=cfg["channels"], timesteps=cfg["timesteps"],
-                 input_size=cfg["input_size"], readout=objective, seed=cfg["seed"])
+    net = BLTNet(
+        n_layers=cfg["n_layers"],
+        channels=cfg["channels"],
+        timesteps=cfg["timesteps"],
+        input_size=cfg["input_size"],
+        readout=objective,
+        seed=cfg["seed"],
+    )
     t0 = time.perf_counter()
-    history = train(net, train_set, objective=objective, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
-                    weight_decay=cfg["weight_decay"], schedule=cfg["schedule"], seed=cfg["seed"],
-                    val_dataset=test_set, checkpoint=out / f".blt_{objective}.ckpt", progress=progress)
+    history = train(
+        net,
+        train_set,
+        objective=objective,
+        epochs=cfg["epochs"],
+        batch_size=cfg["batch_size"],
+        lr=cfg["lr"],
+        weight_decay=cfg["weight_decay"],
+        schedule=cfg["schedule"],
+        seed=cfg["seed"],
+        val_dataset=test_set,
+        checkpoint=out / f".blt_{objective}.ckpt",
+        progress=progress,
+    )
     state = {k: v.detach().cpu().numpy().astype(np.float16) for k, v in net.state_dict().items()}
     buf = io.BytesIO()
     np.savez_compressed(buf, **state)
     weights = out / f"blt_{objective}.npz"
     paths.atomic_write_bytes(weights, buf.getvalue())
-    meta = {"objective": objective, "config": net.config, "train_config": cfg, "split": BLT_SPLIT,
-            "n_train": len(train_set), "n_test": len(test_set), "history": history,
-            "final_train_loss": history["train_loss"][-1], "final_test_loss": history["val_loss"][-1],
-            "baseline_test_loss": baseline_loss(train_set.targets(objective), test_set.targets(objective),
-                                                objective=objective),
-            "train_seconds": time.perf_counter() - t0, "device": str(torch_device()),
-            "torch": torch.__version__, "weights_sha256": _sha256(weights)}
+    meta = {
+        "objective": objective,
+        "config": net.config,
+        "train_config": cfg,
+        "split": BLT_SPLIT,
+        "n_train": len(train_set),
+        "n_test": len(test_set),
+        "history": history,
+        "final_train_loss": history["train_loss"][-1],
+        "final_test_loss": history["val_loss"][-1],
+        "baseline_test_loss": baseline_loss(
+            train_set.targets(objective), test_set.targets(objective), objective=objective
+        ),
+        "train_seconds": time.perf_counter() - t0,
+        "device": str(torch_device()),
+        "torch": torch.__version__,
+        "weights_sha256": _sha256(weights),
+    }
     paths.atomic_write_bytes(out / f"blt_{objective}.json", json.dumps(meta, indent=1).encode())
     return meta

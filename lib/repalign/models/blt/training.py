@@ -61,11 +61,27 @@ def _checkpoint_bytes(state: dict) -> bytes:
     return buf.getvalue()
 
 
-def train(model, dataset: SceneDataset, *, objective: str | None = None, targets=None, epochs: int = 10,
-          batch_size: int = 32, lr: float = 3e-3, weight_decay: float = 0.05, schedule: str = "onecycle",
-          augment: bool = True, seed=0, val_dataset: SceneDataset | None = None, val_targets=None,
-          checkpoint=None, resume: bool = True, device=None, max_steps: int | None = None,
-          progress: bool = True) -> dict:
+def train(
+    model,
+    dataset: SceneDataset,
+    *,
+    objective: str | None = None,
+    targets=None,
+    epochs: int = 10,
+    batch_size: int = 32,
+    lr: float = 3e-3,
+    weight_decay: float = 0.05,
+    schedule: str = "onecycle",
+    augment: bool = True,
+    seed=0,
+    val_dataset: SceneDataset | None = None,
+    val_targets=None,
+    checkpoint=None,
+    resume: bool = True,
+    device=None,
+    max_steps: int | None = None,
+    progress: bool = True,
+) -> dict:
     """Train a :class:`BLTNet` (or any module mapping images to readouts) on a :class:`SceneDataset`.
 
     Parameters
@@ -125,8 +141,9 @@ def train(model, dataset: SceneDataset, *, objective: str | None = None, targets
     if y.shape[1] != out_features:
         raise ValueError(f"targets have dimension {y.shape[1]} but the model's readout has out_features={out_features}")
     if val_dataset is not None:
-        yv = check_matrix(val_dataset.targets(objective) if val_targets is None else val_targets,
-                          "val_targets").astype(np.float32)
+        yv = check_matrix(val_dataset.targets(objective) if val_targets is None else val_targets, "val_targets").astype(
+            np.float32
+        )
         if yv.shape != (len(val_dataset), out_features):
             raise ValueError(f"val_targets must have shape ({len(val_dataset)}, {out_features}); got {yv.shape}")
     dev = torch_device(device)
@@ -163,11 +180,10 @@ def train(model, dataset: SceneDataset, *, objective: str | None = None, targets
         order, offsets, flips = _augment_params(n, stored, input_size, seed, epoch)
         losses = []
         batches = range(0, n, batch_size)
-        for b in progress_bar(batches, enabled=progress, desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                              leave=False):
+        for b in progress_bar(batches, enabled=progress, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", leave=False):
             if max_steps is not None and history["steps"] >= max_steps:
                 break
-            idx = order[b:b + batch_size]
+            idx = order[b : b + batch_size]
             x = _to_input(pix[idx], input_size, offsets[idx] if augment else None, flips[idx] if augment else None)
             loss = objective_loss(model(x.to(dev)), y_t[idx].to(dev), objective=objective)
             opt.zero_grad(set_to_none=True)
@@ -180,20 +196,27 @@ def train(model, dataset: SceneDataset, *, objective: str | None = None, targets
         history["epoch"].append(epoch + 1)
         history["train_loss"].append(float(np.mean(losses)) if losses else float("nan"))
         history["lr"].append(float(opt.param_groups[0]["lr"]))
-        history["val_loss"].append(evaluate(model, val_dataset, yv, objective=objective, device=dev)
-                                   if val_dataset is not None else None)
+        history["val_loss"].append(
+            evaluate(model, val_dataset, yv, objective=objective, device=dev) if val_dataset is not None else None
+        )
         history["seconds"].append(time.perf_counter() - t0)
         if ckpt is not None:
-            state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                     "history": history, "epoch": epoch + 1, "config": getattr(model, "config", None),
-                     "objective": objective, "seed": seed}
+            state = {
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "history": history,
+                "epoch": epoch + 1,
+                "config": getattr(model, "config", None),
+                "objective": objective,
+                "seed": seed,
+            }
             paths.atomic_write_bytes(ckpt, _checkpoint_bytes(state))
     model.eval()
     return history
 
 
-def evaluate(model, dataset: SceneDataset, targets, *, objective: str, batch_size: int = 64,
-             device=None) -> float:
+def evaluate(model, dataset: SceneDataset, targets, *, objective: str, batch_size: int = 64, device=None) -> float:
     """Mean loss of ``model`` on ``dataset`` (centre crops, no gradient; the model's mode is restored).
 
     Parameters
@@ -223,8 +246,8 @@ def evaluate(model, dataset: SceneDataset, targets, *, objective: str, batch_siz
     total = 0.0
     with torch.no_grad():
         for b in range(0, len(dataset), batch_size):
-            x = _to_input(pix[b:b + batch_size], input_size).to(dev)
-            yb = y[b:b + batch_size].to(dev)
+            x = _to_input(pix[b : b + batch_size], input_size).to(dev)
+            yb = y[b : b + batch_size].to(dev)
             total += float(objective_loss(model(x), yb, objective=objective)) * len(yb)
     model.train(was_training)
     return total / len(dataset)
