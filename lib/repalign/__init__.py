@@ -4,13 +4,15 @@ The library behind the *Shared Spaces* book. One concept per module, grouped in 
 the book's concepts. Imports flow one way (a lower layer never imports a higher one; no cycles; no private
 name is imported across subpackages)::
 
-    core -> io, distributed -> stimuli -> models -> rdm
+    core -> io, distributed -> stimuli, datasets -> models -> rdm
          -> inference, arrangement, searchlight, alignment -> plotting -> widgets -> book
 
 - :mod:`repalign.core` — validation at the door, progress bars, the one :class:`~repalign.core.Interval` type.
 - :mod:`repalign.io` — data and cache paths, atomic writes, the content-addressed array cache.
 - :mod:`repalign.distributed` — runs task functions on a Dask cluster; knows nothing of what the tasks are.
 - :mod:`repalign.stimuli` — NSD/COCO scenes with captions and categories (checksummed), perturbations.
+- :mod:`repalign.datasets` — real people and brains (checksummed): the 92-object set (behaviour, human
+  and monkey IT, model RDMs), HED tags of the NSD scenes, word-similarity norms.
 - :mod:`repalign.models` — MPNet, MiniLM, GloVe, EfficientNet-Lite0 features (offline, cached), sharded
   feature extraction; :mod:`repalign.models.blt` — recurrent BLT networks (chapter 5).
 - :mod:`repalign.rdm` — RDMs: compute, compare, annotation RDMs, layout (MDS, ordering), rsatoolbox interop.

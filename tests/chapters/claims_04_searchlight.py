@@ -23,3 +23,21 @@ def claims(r: dict) -> None:
             assert row["FWE voxels"] == 0 and 0.03 < row["smallest FWE p"] < 0.12, name
         else:
             assert row["FWE voxels"] > 100 and row["smallest FWE p"] < 0.01, name
+    # Real ROI-level data (92 objects; Kriegeskorte et al. 2008, Mur et al. 2013): not simulated, so the
+    # same in FAST and full runs. SOURCE.md measured 0.439, 0.392 and 0.394.
+    assert abs(r["real_hit_mit"] - 0.439) < 0.005
+    assert abs(r["real_judgements_hit"] - 0.392) < 0.005
+    assert abs(r["real_judgements_mit"] - 0.394) < 0.005
+    for key in ("hit_mit", "judgements_hit", "judgements_mit", "hit_sessions"):
+        assert 0 < r[f"real_{key}_lo"] < r[f"real_{key}"] < r[f"real_{key}_hi"] < 0.7, key
+    # man matches monkey about as well as the human data's two session halves match each other
+    assert abs(r["real_hit_mit"] - r["real_hit_sessions"]) < 0.05
+    # judgements relate to IT, but less than the two ITs to each other
+    assert r["real_judgements_hit"] < r["real_hit_mit"] and r["real_judgements_mit"] < r["real_hit_mit"]
+    # single subjects: weak session-to-session agreement; each subject's own IT matches mIT less than the group mean
+    assert 0.05 < r["real_hit_session_min"] < r["real_hit_session_max"] < 0.45
+    assert all(row["own IT vs monkey IT"] < r["real_hit_mit"] for row in r["real_per_subject"].values())
+    assert len(r["real_per_subject"]) == 4
+    # all three group RDMs reflect animacy; judgements follow face/body/natural/man-made more than either IT
+    assert all(v > 0.4 for v in r["real_categorical"]["animacy"].values())
+    assert r["real_judgements_fbmn"] > max(r["real_hit_fbmn"], r["real_mit_fbmn"]) + 0.05

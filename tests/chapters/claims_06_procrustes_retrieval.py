@@ -46,3 +46,22 @@ def claims(r: dict) -> None:
     assert r["scene_mknn_mpnet"] > 0.25 and r["scene_cka_mpnet"] > 0.4
     assert abs(r["rho_dispersion"]) < 0.4 and r["p_dispersion"] > 0.05
     assert r["n_categories"] >= 10
+    # Word pairs against real human ratings (not subsampled in FAST, so the same in both modes).
+    pairs = {"simlex999": 999, "men": 3000, "ws353": 353, "ws353_sim": 203, "ws353_rel": 252}
+    for d, n in pairs.items():
+        assert r[f"words_pairs_{d}"] == n and r[f"words_scored_{d}"] == n, d  # GloVe knows every word
+        for lm in lms:
+            lo, hi = r[f"words_rho_ci_{d}_{lm}"]
+            assert 0.15 < lo < r[f"words_rho_{d}_{lm}"] < hi, (d, lm)
+        # the ranking of the concept level: GloVe < MiniLM < MPNet
+        assert r[f"words_rho_{d}_glove"] < r[f"words_rho_{d}_minilm"] < r[f"words_rho_{d}_mpnet"], d
+    assert 0.22 < r["words_rho_simlex999_glove"] < 0.31 and 0.49 < r["words_rho_simlex999_mpnet"] < 0.58
+    assert 0.61 < r["words_rho_men_glove"] < 0.69 and 0.74 < r["words_rho_men_mpnet"] < 0.81
+    # genuine similarity (SimLex) is harder than relatedness (MEN, WS-353) for every model
+    for lm in lms:
+        assert r[f"words_rho_simlex999_{lm}"] < min(r[f"words_rho_men_{lm}"], r[f"words_rho_ws353_{lm}"]) - 0.1, lm
+        assert r[f"words_rho_ws353_sim_{lm}"] > r[f"words_rho_ws353_rel_{lm}"], lm
+    # MiniLM and MPNet overlap on WordSim-353 (the text calls the step small there)
+    assert r["words_rho_ci_ws353_mpnet"][0] < r["words_rho_ws353_minilm"]
+    # MPNet stays well below SimLex's inter-rater agreement (0.67)
+    assert r["words_rho_simlex999_mpnet"] < 0.67 - 0.08

@@ -34,3 +34,60 @@ def test_category_rdm_bad_input(cats, exc, match):
 
     with pytest.raises(exc, match=match):
         category_rdm(cats)
+
+
+class TestTagRdm:
+    SETS = [frozenset({"a", "b"}), frozenset({"a"}), frozenset({"c"}), {"b", "a"}, frozenset({"a", "b", "c", "d"})]
+
+    def test_jaccard_distance(self):
+        from repalign.rdm import tag_rdm
+
+        d = tag_rdm(self.SETS)
+        assert d.shape == (5, 5)
+        assert d[0, 1] == pytest.approx(0.5)  # {a} / {a, b}
+        assert d[0, 2] == pytest.approx(1.0)  # disjoint
+        assert d[0, 3] == pytest.approx(0.0)  # same set
+        assert d[0, 4] == pytest.approx(0.5)  # 2 of 4
+        np.testing.assert_array_equal(d, d.T)
+        np.testing.assert_array_equal(np.diag(d), 0)
+
+    def test_dice_distance(self):
+        from repalign.rdm import tag_rdm
+
+        d = tag_rdm(self.SETS, metric="dice")
+        assert d[0, 1] == pytest.approx(1 - 2 * 1 / 3)
+        assert d[0, 2] == pytest.approx(1.0)
+        assert d[0, 4] == pytest.approx(1 - 2 * 2 / 6)
+
+    def test_matches_category_rdm(self):
+        from repalign.rdm import category_rdm, tag_rdm
+
+        np.testing.assert_allclose(tag_rdm(self.SETS), category_rdm([sorted(s) for s in self.SETS]))
+
+    def test_non_string_tags(self):
+        from repalign.rdm import tag_rdm
+
+        d = tag_rdm([{1, 2}, {2, 3}, {("x", 1)}])
+        assert d[0, 1] == pytest.approx(1 - 1 / 3)
+        assert d[0, 2] == pytest.approx(1.0)
+
+    @pytest.mark.parametrize(
+        "sets, kwargs, exc, match",
+        [
+            ([], {}, ValueError, r"^tag_sets must describe at least 2 stimuli; got 0"),
+            ([{"a"}], {}, ValueError, r"^tag_sets must describe at least 2 stimuli; got 1"),
+            ([{"a"}, set()], {}, ValueError, r"^tag_sets\[1\] is empty"),
+            ([{"a"}, ["a", "b"]], {}, TypeError, r"^tag_sets\[1\] must be a set or frozenset"),
+            ([{"a"}, "ab"], {}, TypeError, r"^tag_sets\[1\] must be a set or frozenset"),
+            ("ab", {}, TypeError, r"^tag_sets must be a sequence of sets"),
+            ({frozenset({"a"}), frozenset({"b"})}, {}, TypeError, r"^tag_sets must be a sequence of sets"),
+            (5, {}, TypeError, r"^tag_sets must be a sequence of sets"),
+            ([{"a"}, {"b"}], {"metric": "cosine"}, ValueError, r"^metric must be one of"),
+        ],
+    )
+    def test_bad_input(self, sets, kwargs, exc, match):
+        from repalign.rdm import tag_rdm
+
+        with pytest.raises(exc, match=match) as ei:
+            tag_rdm(sets, **kwargs)
+        assert "\n" not in str(ei.value)

@@ -3,6 +3,12 @@
 from .design import DESIGNS, lift_the_weakest, random_subset
 from .inverse import ESTIMATORS, inverse_mds
 from .meadows import MeadowsMA, load_meadows
+from .meadows_downloads import (
+    MeadowsAnnotations,
+    MeadowsRDMs,
+    load_meadows_annotations,
+    load_meadows_rdms,
+)
 from .session import ArrangementSession
 from .simulation import (
     RecoveryResult,
@@ -36,4 +42,8 @@ __all__ = [
     "ArrangementSession",
     "MeadowsMA",
     "load_meadows",
+    "MeadowsAnnotations",
+    "MeadowsRDMs",
+    "load_meadows_annotations",
+    "load_meadows_rdms",
 ]

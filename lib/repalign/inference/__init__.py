@@ -1,7 +1,9 @@
-"""Statistical inference on RDMs: bootstrap, permutation, fixed/random effects, noise ceilings, FDR, CV-NNLS."""
+"""Statistical inference on RDMs: bootstrap, permutation, fixed/random effects, noise ceilings, FDR, CV-NNLS, model comparison."""
 
 from .bootstrap import BootstrapResult, bootstrap_rdm_correlation
 from .ceiling import NoiseCeiling, noise_ceiling
+from .comparison import RESAMPLE_UNITS, ModelComparison, compare_models
+from .correlation import bootstrap_correlation
 from .effects import (
     GroupSizeCurve,
     RandomEffectsResult,
@@ -18,9 +20,13 @@ from .reweight import CVNNLSResult, cv_nnls, stimulus_folds
 __all__ = [
     "BootstrapResult",
     "bootstrap_rdm_correlation",
+    "bootstrap_correlation",
     "PermutationResult",
     "permutation_test",
     "sign_flips",
+    "RESAMPLE_UNITS",
+    "ModelComparison",
+    "compare_models",
     "GroupSizeCurve",
     "RandomEffectsResult",
     "Session1Control",

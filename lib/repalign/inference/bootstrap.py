@@ -53,11 +53,20 @@ class BootstrapResult:
         )
 
 
-def _resampled_corr(ma: np.ndarray, mb: np.ndarray, idx: np.ndarray, method: str) -> float:
-    """Correlate two square RDMs on resampled stimuli, dropping pairs of a stimulus with its copy."""
+def _resampled_pairs(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of the pairs of resampled stimuli ``idx``, without the pairs of a stimulus with its copy.
+
+    A stimulus drawn twice forms a pair with its own copy whose dissimilarity is zero by
+    construction; those pairs are dropped, the other pairs (duplicates included) are kept.
+    """
     iu, ju = np.triu_indices(idx.size, k=1)
     keep = idx[iu] != idx[ju]
-    ii, jj = idx[iu[keep]], idx[ju[keep]]
+    return idx[iu[keep]], idx[ju[keep]]
+
+
+def _resampled_corr(ma: np.ndarray, mb: np.ndarray, idx: np.ndarray, method: str) -> float:
+    """Correlate two square RDMs on resampled stimuli, dropping pairs of a stimulus with its copy."""
+    ii, jj = _resampled_pairs(idx)
     x, y = ma[ii, jj], mb[ii, jj]
     if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")

@@ -2,6 +2,7 @@
 
 - :func:`encode_text` — MPNet / MiniLM sentence embeddings, or a layer's mean-pooled state.
 - :func:`image_features` — EfficientNet-Lite0 (ImageNet) pooled block activations.
+- :func:`word_pair_similarity` — cosine similarity of word pairs in GloVe, MiniLM or MPNet.
 - :func:`glove_sentence_embeddings` — mean GloVe (6B, 50-d) vector of a text's words.
 - :func:`extract_image_features` — features of large image collections in resumable shards (optionally on
   Dask); list a COCO folder with :func:`repalign.stimuli.coco_image_list`.
@@ -39,6 +40,7 @@ from .vision import (
     preprocess_image,
     resize_center_crop,
 )
+from .words import WORD_MODELS, WordPairSimilarity, word_pair_similarity
 
 __all__ = [
     "TEXT_MODELS",
@@ -63,6 +65,9 @@ __all__ = [
     "efficientnet_class_weights",
     "strip_parenthetical",
     "word_frequency",
+    "WORD_MODELS",
+    "WordPairSimilarity",
+    "word_pair_similarity",
     "ShardedFeatures",
     "extract_image_features",
 ]

@@ -8,6 +8,7 @@ from .charts import (
     layer_profile,
     precision_curves,
 )
+from .model_comparison import compact_letters, model_comparison_figure
 from .rdm import pair_scatter, rdm_heatmap, rdm_heatmaps, score_heatmap
 from .scenes import (
     arena_figure,
@@ -49,4 +50,6 @@ __all__ = [
     "grouped_bars",
     "layer_profile",
     "precision_curves",
+    "compact_letters",
+    "model_comparison_figure",
 ]

@@ -1,6 +1,6 @@
 """Representational dissimilarity matrices: compute, compare, annotate, lay out, convert."""
 
-from .annotations import caption_word_rdm, category_rdm, content_words
+from .annotations import TAG_METRICS, caption_word_rdm, category_rdm, content_words, tag_rdm
 from .compare import COMPARE_METHODS, compare_rdms, correlate, kendall_tau_a
 from .compute import (
     RDM_METRICS,
@@ -31,6 +31,8 @@ __all__ = [
     "caption_word_rdm",
     "category_rdm",
     "content_words",
+    "TAG_METRICS",
+    "tag_rdm",
     "LINKAGES",
     "classical_mds",
     "cluster_order",

@@ -1,14 +1,14 @@
-"""RDMs from human annotations: category sets and caption content words."""
+"""RDMs from human annotations: category sets, tag sets (e.g. HED tags) and caption content words."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.spatial.distance import pdist, squareform
 
-from repalign.core.validation import check_int
+from repalign.core.validation import check_choice, check_int
 from repalign.rdm.compute import compute_rdm
 
-__all__ = ["caption_word_rdm", "category_rdm", "content_words"]
+__all__ = ["TAG_METRICS", "caption_word_rdm", "category_rdm", "content_words", "tag_rdm"]
 
 
 def category_rdm(categories) -> np.ndarray:
@@ -41,6 +41,54 @@ def category_rdm(categories) -> np.ndarray:
     vocab = sorted(set().union(*sets))
     onehot = np.array([[c in s for c in vocab] for s in sets], dtype=bool)
     return squareform(pdist(onehot, metric="jaccard"), checks=False)
+
+
+#: Set dissimilarities accepted by :func:`tag_rdm`.
+TAG_METRICS = ("jaccard", "dice")
+
+
+def tag_rdm(tag_sets, *, metric: str = "jaccard") -> np.ndarray:
+    """Set-overlap RDM between stimuli described by tag sets (e.g. the HED tags of ``load_hed(...).tags``).
+
+    ``"jaccard"``: ``d_ij = 1 - |A_i & A_j| / |A_i | A_j|``; ``"dice"``: ``d_ij = 1 - 2 |A_i & A_j| / (|A_i| + |A_j|)``.
+    Both are 0 for identical tag sets and 1 for disjoint ones.
+
+    Parameters
+    ----------
+    tag_sets : sequence of set or frozenset
+        One non-empty set of hashable tags per stimulus (at least 2 stimuli).
+    metric : {"jaccard", "dice"}
+        The set dissimilarity.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_items, n_items)
+
+    Raises
+    ------
+    TypeError
+        If ``tag_sets`` is not a sequence of sets.
+    ValueError
+        If fewer than 2 stimuli are given or a tag set is empty.
+    """
+    from collections.abc import Set
+
+    check_choice(metric, "metric", TAG_METRICS)
+    if isinstance(tag_sets, (str, bytes, Set)) or not hasattr(tag_sets, "__len__"):
+        raise TypeError(f"tag_sets must be a sequence of sets, one per stimulus; got {type(tag_sets).__name__}")
+    sets = list(tag_sets)
+    if len(sets) < 2:
+        raise ValueError(f"tag_sets must describe at least 2 stimuli; got {len(sets)}")
+    for i, tags in enumerate(sets):
+        if not isinstance(tags, Set):
+            raise TypeError(f"tag_sets[{i}] must be a set or frozenset of tags; got {type(tags).__name__}")
+        if not tags:
+            raise ValueError(f"tag_sets[{i}] is empty; the {metric} distance is undefined for it")
+    vocab = {t: k for k, t in enumerate(sorted(set().union(*sets), key=repr))}
+    onehot = np.zeros((len(sets), len(vocab)), dtype=bool)
+    for i, tags in enumerate(sets):
+        onehot[i, [vocab[t] for t in tags]] = True
+    return squareform(pdist(onehot, metric=metric), checks=False)
 
 
 def content_words(text: str) -> list[str]:
