@@ -35,3 +35,36 @@ def claims(r: dict) -> None:
     assert 0.3 < lab["image stage 6"] < 0.5
     # Kendall tau-a is on a smaller scale than Spearman for the same pair, same sign.
     assert 0 < r["tau_late_mpnet"] < r["rho_late_mpnet"]
+    # HED tags (real human annotations) on special100: they agree with the captions and with the COCO labels at
+    # about the same level, although captions and COCO labels barely agree with each other ...
+    hed, ci = r["hed_vs"], r["hed_ci"]
+    assert 0.33 < r["rho_hed_mpnet"] < 0.53 and 0.3 < r["rho_hed_coco"] < 0.5
+    assert r["rho_hed_mpnet"] == hed["captions MPNet"] and r["rho_hed_coco"] == hed["COCO categories"]
+    assert abs(r["rho_hed_mpnet"] - r["rho_hed_coco"]) < 0.12
+    assert r["rho_coco_mpnet"] < 0.15 and r["rho_hed_mpnet"] > r["rho_coco_mpnet"] + 0.2
+    for name in ("captions MPNet", "COCO categories", "image stage6", "image head"):
+        assert 0.1 < ci[name][0] < hed[name] < ci[name][1], (
+            f"HED vs {name}: the bootstrap CI must exclude 0 and bracket rho"
+        )
+    # ... and against the CNN follow the COCO-label profile: weak early, best in the later stages, lower at the head.
+    assert hed["image stage2"] < 0.2 and hed["image stage6"] > hed["image stage2"] + 0.2
+    stages = {k: v for k, v in hed.items() if k.startswith("image")}
+    assert max(stages, key=stages.get) in ("image stage6", "image stage7")
+    assert hed["image head"] < hed["image stage6"]
+    # The same on shared1000 (the first n_shared scenes): HED vs captions, COCO labels and the image head all clearly > 0,
+    # while COCO labels and captions again agree much less.
+    hs, hci = r["hed_shared_vs"], r["hed_shared_ci"]
+    for name in ("captions MPNet", "COCO categories", "image head"):
+        assert 0.2 < hci[name][0] < hs[name] < hci[name][1] < 0.6
+    assert r["rho_coco_mpnet_shared"] < 0.2 and hs["captions MPNet"] > r["rho_coco_mpnet_shared"] + 0.15
+    # One real Meadows participant's four feature ratings: related to the HED tags and to the CNN's stage 6 (CIs
+    # exclude 0), weakest with the captions; the indoor/outdoor answer carries the link with the tags.
+    rv, rci = r["rater_vs"], r["rater_ci"]
+    assert r["rho_rater_hed"] == rv["HED tags"] and r["rho_rater_stage6"] == rv["image stage 6"]
+    assert 0.2 < rv["HED tags"] < 0.42 and 0.28 < rv["image stage 6"] < 0.52
+    for name in ("HED tags", "image stage 6", "COCO categories", "captions MPNet"):
+        assert 0 < rci[name][0] < rv[name] < rci[name][1]
+    assert r["rho_rater_mpnet"] == rv["captions MPNet"] == min(rv.values())
+    assert rv["COCO categories"] < rv["HED tags"]
+    assert r["rho_inout_hed"] > 0.35 and r["rho_inout_hed"] > r["rho_color_hed"] + 0.25
+    assert r["rho_inout_hed"] == max(r["rater_single_feature_vs_hed"].values())

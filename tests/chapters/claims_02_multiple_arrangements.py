@@ -21,3 +21,36 @@ def claims(r: dict) -> None:
     # by construction, and said so in the text).
     models = r["example_session_models"]
     assert max(models, key=models.get) == "MPNet captions"
+    # --- Real data (issue 16) ---
+    # A real Meadows export (3 stimuli, 2 full trials per task): both estimators rebuild Meadows' own RDM of
+    # both tasks up to scale. Measured: r = 1.0, largest gap between unit vectors 6e-16.
+    assert r["meadows_real_size"] == {"ma1": [3, 2], "ma2": [3, 2]}
+    assert all(v > 0.999999 for v in r["meadows_real_r"].values()) and len(r["meadows_real_r"]) == 4
+    assert r["meadows_real_max_gap"] < 1e-9
+    ev = r["meadows_real_evidence"]
+    assert 0 < ev[0] < ev[1]
+    # The synthetic 6-stimulus demo export: evidence grows trial by trial; "average" matches its stored RDM.
+    assert r["demo_pairs_per_trial"] == [15, 3, 6]
+    demo = r["demo_mean_evidence"]
+    assert all(b > a for a, b in zip(demo, demo[1:]))
+    assert r["demo_r_meadows"] > 0.9999
+    # The 16 real people of Mur et al. (2013). Measured: pairwise 0.344 (0.044 to 0.618, 120 pairs);
+    # split halves 0.640 (Spearman-Brown to 16: 0.780), 41 people for 0.9.
+    assert r["k92_pairwise_pairs"] == 120
+    assert 0.30 < r["k92_pairwise_mean"] < 0.39 and r["k92_pairwise_min"] < 0.15 and r["k92_pairwise_max"] > 0.5
+    assert (
+        0.60 < r["k92_split_half"] < 0.68 and r["k92_split_half_low"] < r["k92_split_half"] < r["k92_split_half_high"]
+    )
+    assert 0.75 < r["k92_split_half_full"] < 0.81 and r["k92_split_half_full"] > r["k92_split_half"]
+    assert 30 <= r["k92_people_for_90"] <= 55
+    # The central lesson on real people: group means agree strongly with human IT (0.392, deterministic),
+    # individuals weakly (0.158 each person vs each fMRI session; 0.289 each person vs the mean human IT).
+    assert abs(r["k92_group_vs_hit"] - 0.392) < 0.001
+    assert 0.13 < r["k92_individual_vs_hit"] < 0.19
+    assert r["k92_individual_vs_hit_low"] > 0.1 and r["k92_individual_vs_hit_high"] < r["k92_group_vs_hit"] - 0.15
+    assert r["k92_individual_vs_hit"] < r["k92_individual_vs_hit_mean"] < r["k92_group_vs_hit"]
+    # Group-size curve: rises from one person (0.26) and flattens near the full-group value by about 8 people.
+    curve = dict(zip(r["k92_size_curve_hit"]["sizes"], r["k92_size_curve_hit"]["mean"]))
+    assert curve[1] < curve[4] - 0.05 and abs(curve[8] - curve[16]) < 0.03
+    assert abs(curve[16] - r["k92_group_vs_hit"]) < 1e-12
+    assert 0.42 < r["k92_group_vs_hit_disattenuated"] < 0.47

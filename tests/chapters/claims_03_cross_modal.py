@@ -33,3 +33,40 @@ def claims(r: dict) -> None:
     null = np.asarray(r["random_target_scores"])
     assert abs(null.mean()) < 0.03 and np.all(np.abs(null) < 0.1)
     assert min(s for s, _ in r["nnls"].values()) > null.max() + 0.15
+
+    # REAL data (section 3.6, the 92-object set): 16 judges, 4 session-averaged human IT subjects, monkey IT.
+    # Sessions of one subject agree more than sessions of different subjects (why sessions are averaged).
+    assert r["real_hit_same_subject"] > r["real_hit_other_subject"] > 0
+    # Fixed vs random effects: group means ~0.39 with both brains, individuals far lower, all intervals above 0.
+    assert abs(r["real_fixed"]["hIT"] - 0.392) < 0.01 and abs(r["real_fixed"]["mIT"] - 0.394) < 0.01
+    for t in ("hIT", "mIT"):
+        lo, hi = r["real_fixed_ci_stimuli"][t]
+        assert 0.15 < lo < r["real_fixed"][t] < hi
+        mean, lo, hi = r["real_random"][t]
+        assert lo > 0 and lo < mean < hi and r["real_fixed"][t] > mean + 0.1
+    assert abs(r["real_random"]["hIT"][0] - 0.194) < 0.01 and abs(r["real_random"]["mIT"][0] - 0.271) < 0.01
+    assert r["real_fixed_ci_participants"][0] < r["real_fixed"]["hIT"] < r["real_fixed_ci_participants"][1]
+    # With the 4 brains as units the interval is wider than with the 16 judges as units.
+    by_brain, by_judge = r["real_random_by_brain"], r["real_random"]["hIT"]
+    assert by_brain[2] - by_brain[1] > by_judge[2] - by_judge[1]
+    # Noise ceilings of real data: behaviour ~[0.48, 0.58], human IT (4 subjects) ~[0.37, 0.67].
+    ceil = r["real_ceilings"]
+    assert np.allclose(ceil["behaviour (16 judges)"], [0.477, 0.577], atol=0.01)
+    assert np.allclose(ceil["human IT (4 subjects)"], [0.372, 0.666], atol=0.01)
+    assert ceil["human IT (8 sessions as if subjects)"][1] < ceil["human IT (4 subjects)"][1]
+    # CV-NNLS of the 16 judges (Pearson r of group-level predictions): well above a permuted-object null, and
+    # (as observed) not better than the plain mean.
+    real_null = np.asarray(r["real_nnls_null"])
+    assert abs(real_null.mean()) < 0.05 and np.all(np.abs(real_null) < 0.15)
+    for t, (score, average) in r["real_nnls"].items():
+        assert score > 0.35 and score > real_null.max() + 0.25, t
+        assert abs(score - average) < 0.05, t
+    # Model comparison against human IT: animacy first, within the ceiling; low-level image models far below it.
+    models = r["real_models"]
+    assert r["real_models_ranking"][0] == "animacy" and abs(models["animacy"] - 0.386) < 0.01
+    assert not r["real_models_below_ceiling"]["animacy"]
+    assert all(r["real_models_below_ceiling"][m] for m in ("V1", "RADON", "Silhouette", "HMAX"))
+    assert all(models[m] < 0.2 for m in ("V1", "RADON", "Silhouette", "HMAX"))
+    assert r["real_models_ci"]["V1"][0] < 0 < r["real_models_ci"]["V1"][1]
+    assert abs(models["behaviour (mean of 16)"] - 0.259) < 0.02
+    assert np.allclose([r["real_ceiling_lower"], r["real_ceiling_upper"]], [0.372, 0.666], atol=0.01)

@@ -91,3 +91,38 @@ class TestTagRdm:
         with pytest.raises(exc, match=match) as ei:
             tag_rdm(sets, **kwargs)
         assert "\n" not in str(ei.value)
+
+
+def test_feature_rdm_standardises_numeric_and_one_hot_codes_categories():
+    from repalign.rdm import feature_rdm
+
+    dist = np.array([0.2, 0.4, 0.6, 0.8])
+    colour = np.array(["red", "red", "blue", "green"])
+    d = feature_rdm({"distance": dist, "colour": colour})
+    z = (dist - dist.mean()) / dist.std()
+    # a different answer adds 1 to the squared distance, like one standard deviation on a numeric feature
+    expected = np.sqrt((z[:, None] - z[None, :]) ** 2 + (colour[:, None] != colour[None, :]))
+    np.testing.assert_allclose(d, expected, atol=1e-12)
+    np.testing.assert_allclose(feature_rdm({"colour": colour})[0, 2], 1.0)
+    # the scale of a numeric feature does not matter, nor does a constant one
+    np.testing.assert_allclose(feature_rdm({"distance": 100 * dist, "c": np.ones(4)}), feature_rdm({"distance": dist}))
+    assert feature_rdm({"colour": colour}, metric="cosine").shape == (4, 4)
+
+
+@pytest.mark.parametrize(
+    "features, exc, match",
+    [
+        ([1.0, 2.0], TypeError, "mapping"),
+        ({}, ValueError, "empty"),
+        ({"a": [1.0, 2.0], "b": ["x", "y", "z"]}, ValueError, "'b' has 3 values"),
+        ({"a": [1.0, np.nan]}, ValueError, "'a' has 1 missing"),
+        ({"a": ["x", ""]}, ValueError, "'a' has 1 missing"),
+        ({"a": [1.0]}, ValueError, "at least 2"),
+        ({"a": np.ones((2, 2))}, ValueError, "1-D"),
+    ],
+)
+def test_feature_rdm_rejects_bad_input(features, exc, match):
+    from repalign.rdm import feature_rdm
+
+    with pytest.raises(exc, match=match):
+        feature_rdm(features)

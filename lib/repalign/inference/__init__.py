@@ -15,6 +15,13 @@ from .effects import (
 )
 from .multiple import fdr
 from .permutation import PermutationResult, permutation_test, sign_flips
+from .reliability import (
+    SplitHalfReliability,
+    agreement_matrix,
+    reference_size_curve,
+    spearman_brown,
+    split_half_reliability,
+)
 from .reweight import CVNNLSResult, cv_nnls, stimulus_folds
 
 __all__ = [
@@ -34,6 +41,11 @@ __all__ = [
     "group_size_curve",
     "random_effects",
     "session1_control",
+    "SplitHalfReliability",
+    "agreement_matrix",
+    "reference_size_curve",
+    "spearman_brown",
+    "split_half_reliability",
     "NoiseCeiling",
     "noise_ceiling",
     "fdr",

@@ -1,6 +1,6 @@
 """Representational dissimilarity matrices: compute, compare, annotate, lay out, convert."""
 
-from .annotations import TAG_METRICS, caption_word_rdm, category_rdm, content_words, tag_rdm
+from .annotations import TAG_METRICS, caption_word_rdm, category_rdm, content_words, feature_rdm, tag_rdm
 from .compare import COMPARE_METHODS, compare_rdms, correlate, kendall_tau_a
 from .compute import (
     RDM_METRICS,
@@ -31,6 +31,7 @@ __all__ = [
     "caption_word_rdm",
     "category_rdm",
     "content_words",
+    "feature_rdm",
     "TAG_METRICS",
     "tag_rdm",
     "LINKAGES",

@@ -8,7 +8,7 @@ from scipy.spatial.distance import pdist, squareform
 from repalign.core.validation import check_choice, check_int
 from repalign.rdm.compute import compute_rdm
 
-__all__ = ["TAG_METRICS", "caption_word_rdm", "category_rdm", "content_words", "tag_rdm"]
+__all__ = ["TAG_METRICS", "caption_word_rdm", "category_rdm", "content_words", "feature_rdm", "tag_rdm"]
 
 
 def category_rdm(categories) -> np.ndarray:
@@ -151,3 +151,68 @@ def caption_word_rdm(captions, *, n_captions: int = 5) -> np.ndarray:
     for i, b in enumerate(bags):
         np.add.at(counts[i], [vocab[w] for w in b], 1.0)
     return compute_rdm(counts, metric="cosine")
+
+
+def feature_rdm(features, *, metric: str = "euclidean") -> np.ndarray:
+    """RDM between stimuli described by a few rated features, numeric and categorical (e.g. a Meadows form).
+
+    Each numeric feature is standardised (z-scored over the stimuli); each categorical feature is one-hot
+    coded with its columns scaled by ``1 / sqrt(2)``, so that two stimuli with different answers differ by
+    1 in squared Euclidean distance, the same as two stimuli one standard deviation apart on a numeric
+    feature. The RDM is then :func:`repalign.rdm.compute_rdm` of the stacked columns with ``metric``.
+
+    Parameters
+    ----------
+    features : mapping of str to array-like
+        One array of length ``n_items`` per feature (e.g. ``MeadowsAnnotations.features``). A float or
+        integer array is numeric; a string or object array is categorical. Missing values (NaN, ``""``
+        or ``None``) are refused.
+    metric : {"euclidean", "correlation", "cosine"}
+        The dissimilarity of the coded features.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_items, n_items)
+
+    Raises
+    ------
+    TypeError
+        If ``features`` is not a mapping.
+    ValueError
+        If it is empty, the features differ in length, describe fewer than 2 stimuli, or have missing
+        values.
+    """
+    from collections.abc import Mapping
+
+    from repalign.rdm.compute import RDM_METRICS
+
+    check_choice(metric, "metric", RDM_METRICS)
+    if not isinstance(features, Mapping):
+        raise TypeError(f"features must be a mapping of feature name to values; got {type(features).__name__}")
+    if not features:
+        raise ValueError("features is empty; give at least one feature")
+    columns, n_items = [], None
+    for name, values in features.items():
+        values = np.asarray(values)
+        if values.ndim != 1:
+            raise ValueError(f"feature {name!r} must be 1-D (one value per stimulus); got shape {values.shape}")
+        if n_items is None:
+            n_items = len(values)
+        elif len(values) != n_items:
+            raise ValueError(f"feature {name!r} has {len(values)} values; the first feature has {n_items}")
+        if values.dtype.kind in "biuf":
+            x = values.astype(float)
+            if np.isnan(x).any():
+                raise ValueError(f"feature {name!r} has {int(np.isnan(x).sum())} missing values")
+            sd = x.std()
+            columns.append(((x - x.mean()) / sd if sd > 0 else np.zeros_like(x))[:, None])
+        else:
+            answers = [None if v is None else str(v) for v in values]
+            n_missing = sum(a is None or a == "" for a in answers)
+            if n_missing:
+                raise ValueError(f"feature {name!r} has {n_missing} missing values")
+            levels = sorted(set(answers))
+            columns.append(np.array([[a == lev for lev in levels] for a in answers], dtype=float) / np.sqrt(2.0))
+    if n_items < 2:
+        raise ValueError(f"features must describe at least 2 stimuli; got {n_items}")
+    return compute_rdm(np.hstack(columns), metric=metric)
