@@ -10,83 +10,22 @@
 - :mod:`~repalign.alignment.agreement` — per-stimulus agreement, cross-modal scores, caption agreement.
 """
 
-from .agreement import (
-    INSTANCE_REFERENCES,
-    InstanceSimilarity,
-    caption_agreement,
-    cross_modal_scores,
-    instance_similarity,
-)
-from .barycentric import (
-    GeneralizedProcrustes,
-    GeneralizedProcrustesResult,
-    generalized_procrustes,
-)
-from .choice import (
-    DIFFICULTIES,
-    DIRECTIONS,
-    ForcedChoiceResult,
-    category_distractors,
-    forced_choice,
-)
-from .layers import (
-    ExemplarResult,
-    LayerAlignmentResult,
-    exemplar_average,
-    layer_alignment,
-)
-from .measures import (
-    MEASURES,
-    AlignmentBootstrap,
-    alignment_score,
-    bootstrap_alignment,
-    linear_cka,
-    mutual_knn,
-)
-from .orthogonal import DIM_MATCH, Procrustes, procrustes, random_orthogonal
-from .retrieval import (
-    CANDIDATES,
-    RETRIEVAL_RULES,
-    RetrievalResult,
-    cv_retrieval,
-    hit_ranks,
-    precision_at_k,
-    retrieve,
-)
+from . import agreement, barycentric, choice, layers, measures, orthogonal, retrieval
+from .agreement import *
+from .barycentric import *
+from .choice import *
+from .layers import *
+from .measures import *
+from .orthogonal import *
+from .retrieval import *
 
+# The public API is each module's __all__, in this order (see the modules for the names).
 __all__ = [
-    "DIM_MATCH",
-    "Procrustes",
-    "procrustes",
-    "random_orthogonal",
-    "CANDIDATES",
-    "RETRIEVAL_RULES",
-    "RetrievalResult",
-    "cv_retrieval",
-    "hit_ranks",
-    "precision_at_k",
-    "retrieve",
-    "MEASURES",
-    "AlignmentBootstrap",
-    "alignment_score",
-    "bootstrap_alignment",
-    "linear_cka",
-    "mutual_knn",
-    "ExemplarResult",
-    "LayerAlignmentResult",
-    "exemplar_average",
-    "layer_alignment",
-    "DIFFICULTIES",
-    "DIRECTIONS",
-    "ForcedChoiceResult",
-    "category_distractors",
-    "forced_choice",
-    "GeneralizedProcrustes",
-    "GeneralizedProcrustesResult",
-    "generalized_procrustes",
-    "INSTANCE_REFERENCES",
-    "InstanceSimilarity",
-    "caption_agreement",
-    "cross_modal_scores",
-    "instance_similarity",
+    *agreement.__all__,
+    *barycentric.__all__,
+    *choice.__all__,
+    *layers.__all__,
+    *measures.__all__,
+    *orthogonal.__all__,
+    *retrieval.__all__,
 ]

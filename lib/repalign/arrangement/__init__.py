@@ -1,49 +1,21 @@
 """The Multiple Arrangements task: trials, evidence, inverse MDS, lift-the-weakest, sessions, simulation, Meadows."""
 
-from .design import DESIGNS, lift_the_weakest, random_subset
-from .inverse import ESTIMATORS, inverse_mds
-from .meadows import MeadowsMA, load_meadows
-from .meadows_downloads import (
-    MeadowsAnnotations,
-    MeadowsRDMs,
-    load_meadows_annotations,
-    load_meadows_rdms,
-)
-from .session import ArrangementSession
-from .simulation import (
-    RecoveryResult,
-    arrange_subset,
-    simulate_participant,
-    simulate_recovery,
-)
-from .trials import (
-    check_trials,
-    evidence_matrix,
-    evidence_utility,
-    partial_rdms,
-    trial_distances,
-)
+from . import design, inverse, meadows, meadows_downloads, session, simulation, trials
+from .design import *
+from .inverse import *
+from .meadows import *
+from .meadows_downloads import *
+from .session import *
+from .simulation import *
+from .trials import *
 
+# The public API is each module's __all__, in this order (see the modules for the names).
 __all__ = [
-    "check_trials",
-    "evidence_matrix",
-    "evidence_utility",
-    "partial_rdms",
-    "trial_distances",
-    "ESTIMATORS",
-    "inverse_mds",
-    "DESIGNS",
-    "lift_the_weakest",
-    "random_subset",
-    "RecoveryResult",
-    "arrange_subset",
-    "simulate_participant",
-    "simulate_recovery",
-    "ArrangementSession",
-    "MeadowsMA",
-    "load_meadows",
-    "MeadowsAnnotations",
-    "MeadowsRDMs",
-    "load_meadows_annotations",
-    "load_meadows_rdms",
+    *design.__all__,
+    *inverse.__all__,
+    *meadows.__all__,
+    *meadows_downloads.__all__,
+    *session.__all__,
+    *simulation.__all__,
+    *trials.__all__,
 ]

@@ -103,6 +103,12 @@ def special100_spaces() -> dict:
     }
 
 
+def _estimated_rdm(space: np.ndarray, *, n_trials: int, placement_noise: float, rng) -> np.ndarray:
+    """The ``"average"`` inverse-MDS RDM of one simulated lift-the-weakest session in ``space``."""
+    trials = simulate_participant(space, n_trials=n_trials, noise=placement_noise, metric="euclidean", seed=rng)
+    return inverse_mds(trials, space.shape[0], estimator="average")
+
+
 def simulate_group(
     shared,
     specific,
@@ -145,8 +151,7 @@ def simulate_group(
     for _ in progress_bar(range(n_participants), enabled=progress, desc="participants", unit="participant"):
         w = float(np.clip(rng.normal(mix, mix_sd), 0, 1))
         space = mixed_space(shared, specific, weight=w, noise=noise, seed=rng)
-        trials = simulate_participant(space, n_trials=n_trials, noise=placement_noise, metric="euclidean", seed=rng)
-        out.append(inverse_mds(trials, space.shape[0], estimator="average"))
+        out.append(_estimated_rdm(space, n_trials=n_trials, placement_noise=placement_noise, rng=rng))
     return np.stack(out)
 
 
@@ -295,8 +300,7 @@ def simulate_two_sessions(
             ]
         )
         for k, space in enumerate((one, two)):
-            trials = simulate_participant(space, n_trials=n_trials, noise=placement_noise, metric="euclidean", seed=rng)
-            sessions[k].append(inverse_mds(trials, space.shape[0], estimator="average"))
+            sessions[k].append(_estimated_rdm(space, n_trials=n_trials, placement_noise=placement_noise, rng=rng))
         first.append(order[0])
     return TwoSessions(np.array(first), np.stack(sessions[0]), np.stack(sessions[1]))
 

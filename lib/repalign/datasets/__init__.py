@@ -1,18 +1,9 @@
 """Real human and brain data shipped in ``data/`` (checksummed on read): the 92-object set, HED tags, word norms."""
 
-from .hed import HED_FILE, HedTags, load_hed, parse_hed
-from .kriegeskorte92 import KRIEGESKORTE92_FILE, Kriegeskorte92, load_kriegeskorte92
-from .word_similarity import WORD_SIMILARITY_SETS, WordSimilarity, load_word_similarity
+from . import hed, kriegeskorte92, word_similarity
+from .hed import *
+from .kriegeskorte92 import *
+from .word_similarity import *
 
-__all__ = [
-    "KRIEGESKORTE92_FILE",
-    "Kriegeskorte92",
-    "load_kriegeskorte92",
-    "HED_FILE",
-    "HedTags",
-    "load_hed",
-    "parse_hed",
-    "WORD_SIMILARITY_SETS",
-    "WordSimilarity",
-    "load_word_similarity",
-]
+# The public API is each module's __all__, in this order (see the modules for the names).
+__all__ = [*hed.__all__, *kriegeskorte92.__all__, *word_similarity.__all__]

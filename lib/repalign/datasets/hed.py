@@ -46,6 +46,8 @@ def parse_hed(text: str) -> frozenset:
 class HedTags:
     """The HED tags of a set of scenes, in the order of the ``StimulusSet`` they were loaded for.
 
+    Each scene carries its tags both parsed (a flat set) and raw (short and long form).
+
     Attributes
     ----------
     stimuli : str

@@ -1,55 +1,25 @@
 """Statistical inference on RDMs: bootstrap, permutation, fixed/random effects, noise ceilings, FDR, CV-NNLS, model comparison."""
 
-from .bootstrap import BootstrapResult, bootstrap_rdm_correlation
-from .ceiling import NoiseCeiling, noise_ceiling
-from .comparison import RESAMPLE_UNITS, ModelComparison, compare_models
-from .correlation import bootstrap_correlation
-from .effects import (
-    GroupSizeCurve,
-    RandomEffectsResult,
-    Session1Control,
-    fixed_effects,
-    group_size_curve,
-    random_effects,
-    session1_control,
-)
-from .multiple import fdr
-from .permutation import PermutationResult, permutation_test, sign_flips
-from .reliability import (
-    SplitHalfReliability,
-    agreement_matrix,
-    reference_size_curve,
-    spearman_brown,
-    split_half_reliability,
-)
-from .reweight import CVNNLSResult, cv_nnls, stimulus_folds
+from . import bootstrap, ceiling, comparison, correlation, effects, multiple, permutation, reliability, reweight
+from .bootstrap import *
+from .ceiling import *
+from .comparison import *
+from .correlation import *
+from .effects import *
+from .multiple import *
+from .permutation import *
+from .reliability import *
+from .reweight import *
 
+# The public API is each module's __all__, in this order (see the modules for the names).
 __all__ = [
-    "BootstrapResult",
-    "bootstrap_rdm_correlation",
-    "bootstrap_correlation",
-    "PermutationResult",
-    "permutation_test",
-    "sign_flips",
-    "RESAMPLE_UNITS",
-    "ModelComparison",
-    "compare_models",
-    "GroupSizeCurve",
-    "RandomEffectsResult",
-    "Session1Control",
-    "fixed_effects",
-    "group_size_curve",
-    "random_effects",
-    "session1_control",
-    "SplitHalfReliability",
-    "agreement_matrix",
-    "reference_size_curve",
-    "spearman_brown",
-    "split_half_reliability",
-    "NoiseCeiling",
-    "noise_ceiling",
-    "fdr",
-    "CVNNLSResult",
-    "cv_nnls",
-    "stimulus_folds",
+    *bootstrap.__all__,
+    *ceiling.__all__,
+    *comparison.__all__,
+    *correlation.__all__,
+    *effects.__all__,
+    *multiple.__all__,
+    *permutation.__all__,
+    *reliability.__all__,
+    *reweight.__all__,
 ]

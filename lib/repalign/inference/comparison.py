@@ -267,7 +267,7 @@ def compare_models(
         False discovery rate of the Benjamini-Hochberg procedure (:func:`repalign.inference.fdr`), applied
         once over the pairs of models and once over the tests against the noise ceiling.
     seed : int or numpy.random.Generator
-        Random seed (results are deterministic given the seed).
+        Seed of the bootstrap; the results are deterministic given it.
     progress : bool
         Show a progress bar.
 

@@ -24,6 +24,12 @@ __all__ = [
 ]
 
 
+def _checked_draws(method: str, n, name: str, seed) -> tuple[int, np.random.Generator]:
+    """Check the comparison ``method`` and the number ``n`` of random draws; return ``(n, rng)``."""
+    check_choice(method, "method", COMPARE_METHODS)
+    return check_int(n, name, minimum=1), check_seed(seed)
+
+
 def _paired_stacks(rdms_a, rdms_b) -> tuple[np.ndarray, np.ndarray]:
     """Two stacks of RDMs as condensed ``(n_subjects, n_pairs)`` arrays over the same items (checked)."""
     a, b = condensed_stack(rdms_a, name="rdms_a"), condensed_stack(rdms_b, name="rdms_b")
@@ -183,9 +189,7 @@ def group_size_curve(rdms_a, rdms_b, *, sizes, n_rep: int = 50, method: str = "s
     -------
     GroupSizeCurve
     """
-    check_choice(method, "method", COMPARE_METHODS)
-    n_rep = check_int(n_rep, "n_rep", minimum=1)
-    rng = check_seed(seed)
+    n_rep, rng = _checked_draws(method, n_rep, "n_rep", seed)
     a, b = _paired_stacks(rdms_a, rdms_b)
     ks, means, sds = [], [], []
     for k in sizes:

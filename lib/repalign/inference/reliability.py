@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from repalign.core.intervals import Interval, percentile_interval
-from repalign.core.validation import check_choice, check_int, check_seed
-from repalign.inference.effects import GroupSizeCurve
+from repalign.core.validation import check_choice, check_int
+from repalign.inference.effects import GroupSizeCurve, _checked_draws
 from repalign.rdm.compare import COMPARE_METHODS, correlate
 from repalign.rdm.compute import check_same_items, condensed_stack
 
@@ -151,17 +151,16 @@ def split_half_reliability(rdms, *, n_splits: int = 100, method: str = "spearman
     n_splits : int
         Random splits.
     method : {"spearman", "pearson", "kendall_tau_a"}
-        The RDM comparison.
+        The RDM comparison of the two half-group mean RDMs.
     seed : int or numpy.random.Generator
         Seed of the splits.
 
     Returns
     -------
     SplitHalfReliability
+        The correlation of every split, their mean and its Spearman–Brown step-up.
     """
-    check_choice(method, "method", COMPARE_METHODS)
-    n_splits = check_int(n_splits, "n_splits", minimum=1)
-    rng = check_seed(seed)
+    n_splits, rng = _checked_draws(method, n_splits, "n_splits", seed)
     x = condensed_stack(rdms, name="rdms")
     n = x.shape[0]
     if n < 4:
@@ -203,9 +202,7 @@ def reference_size_curve(
     -------
     GroupSizeCurve
     """
-    check_choice(method, "method", COMPARE_METHODS)
-    n_rep = check_int(n_rep, "n_rep", minimum=1)
-    rng = check_seed(seed)
+    n_rep, rng = _checked_draws(method, n_rep, "n_rep", seed)
     x = condensed_stack(rdms, name="rdms")
     ref = condensed_stack(np.asarray(reference)[None], name="reference")
     check_same_items(x, ref, names=("rdms", "reference"))

@@ -1,14 +1,8 @@
 """Paths, atomic writes and the content-addressed array cache."""
 
-from .cache import CACHE_VERSION, array_digest, cached_array, content_key
-from .paths import atomic_write_bytes, cache_dir, data_dir
+from . import cache, paths
+from .cache import *
+from .paths import *
 
-__all__ = [
-    "atomic_write_bytes",
-    "cache_dir",
-    "data_dir",
-    "CACHE_VERSION",
-    "array_digest",
-    "cached_array",
-    "content_key",
-]
+# The public API is each module's __all__, in this order (see the modules for the names).
+__all__ = [*cache.__all__, *paths.__all__]

@@ -49,6 +49,24 @@ def bootstrap_histogram(result, title: str | None = None, xlabel: str = "correla
     return fig
 
 
+# Arrow head and tail both placed in data coordinates.
+_DATA_COORDINATES = dict(xref="x", yref="y", axref="x", ayref="y")
+
+
+def _line_trace(x, y, name: str, bounds, hovertemplate: str, *, thickness=None, **style):
+    """A lines+markers trace of ``y`` against ``x``, with error bars from ``bounds`` (one ``(low, high)`` per point)."""
+    import plotly.graph_objects as go
+
+    err = None
+    if bounds is not None:
+        lo, hi = (np.array(v, dtype=float) for v in zip(*bounds))
+        centre = np.asarray(y, dtype=float)
+        err = dict(type="data", symmetric=False, array=hi - centre, arrayminus=centre - lo)
+        if thickness is not None:
+            err["thickness"] = thickness
+    return go.Scatter(x=x, y=y, mode="lines+markers", name=name, error_y=err, hovertemplate=hovertemplate, **style)
+
+
 def layer_profile(values: dict, title: str | None = None, ylabel: str = "Spearman ρ", errors: dict | None = None):
     """Line plot of a score per layer; ``values`` maps a series name to ``{layer: score}``."""
     import plotly.graph_objects as go
@@ -57,20 +75,8 @@ def layer_profile(values: dict, title: str | None = None, ylabel: str = "Spearma
     fig = go.Figure()
     for name, series in values.items():
         layers, scores = list(series), list(series.values())
-        err = None
-        if errors and name in errors:
-            lo, hi = zip(*(errors[name][k] for k in layers))
-            err = dict(type="data", symmetric=False, array=np.array(hi) - scores, arrayminus=np.array(scores) - lo)
-        fig.add_trace(
-            go.Scatter(
-                x=layers,
-                y=scores,
-                mode="lines+markers",
-                name=name,
-                error_y=err,
-                hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>",
-            )
-        )
+        bounds = [errors[name][k] for k in layers] if errors and name in errors else None
+        fig.add_trace(_line_trace(layers, scores, name, bounds, "%{x}: %{y:.3f}<extra>" + name + "</extra>"))
     fig.update_layout(title=title, yaxis_title=ylabel, xaxis_title="layer", height=380)
     return fig
 
@@ -95,19 +101,16 @@ def precision_curves(
     for name, series in curves.items():
         ks = [int(k) for k in series]
         p = np.array([series[k] for k in series], dtype=float)
-        err = None
-        if errors and name in errors:
-            lo, hi = (np.array(v, dtype=float) for v in zip(*(errors[name][k] for k in series)))
-            err = dict(type="data", symmetric=False, array=hi - p, arrayminus=p - lo, thickness=1.2)
+        bounds = [errors[name][k] for k in series] if errors and name in errors else None
         fig.add_trace(
-            go.Scatter(
-                x=ks,
-                y=p,
-                mode="lines+markers",
-                name=name,
-                error_y=err,
+            _line_trace(
+                ks,
+                p,
+                name,
+                bounds,
+                "P@%{x} = %{y:.3f}<extra>" + name + "</extra>",
+                thickness=1.2,
                 line=dict(dash="dash" if name in dashed else "solid"),
-                hovertemplate="P@%{x} = %{y:.3f}<extra>" + name + "</extra>",
             )
         )
     if chance:
@@ -210,10 +213,7 @@ def blt_diagram(n_layers: int = 4, timesteps: int = 3, channels=None, title: str
             y=y1,
             ax=x0,
             ay=y0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
+            **_DATA_COORDINATES,
             showarrow=True,
             arrowhead=2,
             arrowsize=1.2,

@@ -16,6 +16,22 @@ from repalign.plotting.style import (
 __all__ = ["arena_figure", "arrangement_replay", "labelled_scatter", "mds_scatter", "retrieval_picker", "scene_grid"]
 
 
+def _thumbnail(source: str, x, y, size, *, layer: str) -> dict:
+    """A Plotly layout image of ``source`` centred on data coordinates ``(x, y)``, ``size`` wide and high."""
+    return dict(
+        source=source,
+        x=x,
+        y=y,
+        xref="x",
+        yref="y",
+        sizex=size,
+        sizey=size,
+        xanchor="center",
+        yanchor="middle",
+        layer=layer,
+    )
+
+
 def mds_scatter(
     coords, hover=None, images=None, color=None, title: str | None = None, thumb_size: float = 0.07, height: int = 620
 ):
@@ -67,21 +83,7 @@ def mds_scatter(
     if images is not None:
         size = thumb_size * span
         fig.update_layout(
-            images=[
-                dict(
-                    source=thumbnail_uri(images[i], 64),
-                    x=xy[i, 0],
-                    y=xy[i, 1],
-                    xref="x",
-                    yref="y",
-                    sizex=size,
-                    sizey=size,
-                    xanchor="center",
-                    yanchor="middle",
-                    layer="below",
-                )
-                for i in range(n)
-            ]
+            images=[_thumbnail(thumbnail_uri(images[i], 64), xy[i, 0], xy[i, 1], size, layer="below") for i in range(n)]
         )
     pad = 0.08 * span
     fig.update_xaxes(range=[xy[:, 0].min() - pad, xy[:, 0].max() + pad], title="MDS dimension 1", zeroline=False)
@@ -150,8 +152,7 @@ def labelled_scatter(
             + " %{y:.3f}<extra></extra>",
         )
     )
-    fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel, height=height)
-    return fig
+    return fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel, height=height)
 
 
 def retrieval_picker(
@@ -298,25 +299,7 @@ def arrangement_replay(trials, labels, title: str | None = None, size: int = 520
             text=[[str(i) for i in idx]],
             hovertext=[[labels[i] for i in idx]],
         )
-        thumbs = (
-            [
-                dict(
-                    source=uri[int(i)],
-                    x=x,
-                    y=y,
-                    xref="x",
-                    yref="y",
-                    sizex=thumb,
-                    sizey=thumb,
-                    xanchor="center",
-                    yanchor="middle",
-                    layer="above",
-                )
-                for i, (x, y) in zip(idx, pos)
-            ]
-            if uri
-            else []
-        )
+        thumbs = [_thumbnail(uri[int(i)], x, y, thumb, layer="above") for i, (x, y) in zip(idx, pos)] if uri else []
         states.append((points, dict(images=thumbs)))
     first = {k: v[0] for k, v in states[0][0].items()}
     fig = go.Figure(

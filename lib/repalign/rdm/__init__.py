@@ -1,43 +1,11 @@
 """Representational dissimilarity matrices: compute, compare, annotate, lay out, convert."""
 
-from .annotations import TAG_METRICS, caption_word_rdm, category_rdm, content_words, feature_rdm, tag_rdm
-from .compare import COMPARE_METHODS, compare_rdms, correlate, kendall_tau_a
-from .compute import (
-    RDM_METRICS,
-    check_same_items,
-    compute_rdm,
-    condensed_stack,
-    n_items_from_condensed,
-    square_stack,
-    to_condensed,
-    to_square,
-)
-from .interop import from_rsatoolbox, to_rsatoolbox
-from .layout import LINKAGES, classical_mds, cluster_order, mds
+from . import annotations, compare, compute, interop, layout
+from .annotations import *
+from .compare import *
+from .compute import *
+from .interop import *
+from .layout import *
 
-__all__ = [
-    "RDM_METRICS",
-    "check_same_items",
-    "compute_rdm",
-    "condensed_stack",
-    "n_items_from_condensed",
-    "square_stack",
-    "to_condensed",
-    "to_square",
-    "COMPARE_METHODS",
-    "compare_rdms",
-    "correlate",
-    "kendall_tau_a",
-    "caption_word_rdm",
-    "category_rdm",
-    "content_words",
-    "feature_rdm",
-    "TAG_METRICS",
-    "tag_rdm",
-    "LINKAGES",
-    "classical_mds",
-    "cluster_order",
-    "mds",
-    "from_rsatoolbox",
-    "to_rsatoolbox",
-]
+# The public API is each module's __all__, in this order (see the modules for the names).
+__all__ = [*annotations.__all__, *compare.__all__, *compute.__all__, *interop.__all__, *layout.__all__]

@@ -63,6 +63,7 @@ def tag_rdm(tag_sets, *, metric: str = "jaccard") -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (n_items, n_items)
+        The dissimilarity of every pair of tag sets.
 
     Raises
     ------

@@ -1,53 +1,21 @@
 """Searchlight RSA: inputs, spheres, the fast engine, maps, group statistics, simulated fMRI, regions."""
 
-from .engine import SEARCHLIGHT_METHODS, SEARCHLIGHT_METRICS, searchlight_scores
-from .group import (
-    GroupPermutation,
-    GroupTTest,
-    PermutationBatch,
-    group_permutation_test,
-    group_ttest,
-    permutation_batches,
-)
-from .nsd import load_nsd_betas
-from .regions import (
-    Peak,
-    box_mask,
-    dice,
-    dilate,
-    fill_nan,
-    inside_fraction,
-    peak_voxel,
-    region_union,
-)
-from .rsa import group_searchlight, searchlight_rsa
-from .simulate import DEFAULT_REGIONS, SimulatedSubject, simulate_fmri
-from .spheres import searchlight_neighbors, sphere_offsets
+from . import engine, group, nsd, regions, rsa, simulate, spheres
+from .engine import *
+from .group import *
+from .nsd import *
+from .regions import *
+from .rsa import *
+from .simulate import *
+from .spheres import *
 
+# The public API is each module's __all__, in this order (see the modules for the names).
 __all__ = [
-    "searchlight_neighbors",
-    "sphere_offsets",
-    "SEARCHLIGHT_METHODS",
-    "SEARCHLIGHT_METRICS",
-    "searchlight_scores",
-    "group_searchlight",
-    "searchlight_rsa",
-    "GroupPermutation",
-    "GroupTTest",
-    "PermutationBatch",
-    "group_permutation_test",
-    "group_ttest",
-    "permutation_batches",
-    "DEFAULT_REGIONS",
-    "SimulatedSubject",
-    "simulate_fmri",
-    "load_nsd_betas",
-    "Peak",
-    "box_mask",
-    "dice",
-    "dilate",
-    "fill_nan",
-    "inside_fraction",
-    "peak_voxel",
-    "region_union",
+    *engine.__all__,
+    *group.__all__,
+    *nsd.__all__,
+    *regions.__all__,
+    *rsa.__all__,
+    *simulate.__all__,
+    *spheres.__all__,
 ]

@@ -1,48 +1,10 @@
 """The book's stimuli: NSD/COCO scenes with captions and categories, COCO-format folders, and perturbations."""
 
-from .coco import (
-    COCO_CATEGORIES,
-    IMAGE_SUFFIXES,
-    CocoImageList,
-    CocoScenes,
-    coco_image_list,
-    read_coco,
-)
-from .images import LazyImages, open_rgb
-from .perturb import (
-    APPEARANCE,
-    IMAGE_PERTURBATIONS,
-    NOUN_LEXICON,
-    main_noun,
-    paraphrase,
-    perturb_image,
-    perturb_images,
-    scramble_words,
-    swap_main_noun,
-)
-from .sets import STIMULUS_SETS, ChecksumError, StimulusSet, load_stimuli, read_verified
+from . import coco, images, perturb, sets
+from .coco import *
+from .images import *
+from .perturb import *
+from .sets import *
 
-__all__ = [
-    "STIMULUS_SETS",
-    "ChecksumError",
-    "StimulusSet",
-    "load_stimuli",
-    "read_verified",
-    "COCO_CATEGORIES",
-    "IMAGE_SUFFIXES",
-    "CocoImageList",
-    "CocoScenes",
-    "coco_image_list",
-    "read_coco",
-    "LazyImages",
-    "open_rgb",
-    "APPEARANCE",
-    "IMAGE_PERTURBATIONS",
-    "NOUN_LEXICON",
-    "main_noun",
-    "paraphrase",
-    "perturb_image",
-    "perturb_images",
-    "scramble_words",
-    "swap_main_noun",
-]
+# The public API is each module's __all__, in this order (see the modules for the names).
+__all__ = [*coco.__all__, *images.__all__, *perturb.__all__, *sets.__all__]

@@ -1,9 +1,7 @@
 """Interactive widgets: the playable Multiple Arrangements arena."""
 
-from .arena import ArenaWidget, compare_with_models, play_arrangement
+from . import arena
+from .arena import *
 
-__all__ = [
-    "ArenaWidget",
-    "compare_with_models",
-    "play_arrangement",
-]
+# The public API is each module's __all__, in this order (see the modules for the names).
+__all__ = [*arena.__all__]

@@ -10,46 +10,12 @@
 Random arguments are named ``seed`` (an int >= 0, or a ``numpy.random.Generator`` consumed for one int
 seed). Train the shipped weights with ``python -m repalign.models.blt``."""
 
-from .data import (
-    BLT_SPLIT,
-    COCO_CATEGORIES,
-    OBJECTIVES,
-    SceneDataset,
-    SceneSplit,
-    book_split,
-    preprocess_images,
-)
-from .heads import HeadFit, head_features, train_head
-from .network import BLTNet, blt_activations
-from .pretrained import (
-    DEFAULT_CONFIG,
-    blt_features,
-    load_pretrained_blt,
-    pretrained_metrics,
-    train_shipped,
-)
-from .training import baseline_loss, evaluate, objective_loss, train
+from . import data, heads, network, pretrained, training
+from .data import *
+from .heads import *
+from .network import *
+from .pretrained import *
+from .training import *
 
-__all__ = [
-    "BLTNet",
-    "blt_activations",
-    "BLT_SPLIT",
-    "COCO_CATEGORIES",
-    "OBJECTIVES",
-    "SceneDataset",
-    "SceneSplit",
-    "book_split",
-    "preprocess_images",
-    "baseline_loss",
-    "evaluate",
-    "objective_loss",
-    "train",
-    "HeadFit",
-    "head_features",
-    "train_head",
-    "DEFAULT_CONFIG",
-    "blt_features",
-    "load_pretrained_blt",
-    "pretrained_metrics",
-    "train_shipped",
-]
+# The public API is each module's __all__, in this order (see the modules for the names).
+__all__ = [*data.__all__, *heads.__all__, *network.__all__, *pretrained.__all__, *training.__all__]

@@ -84,15 +84,8 @@ def _load_pretrained(objective: str):
 
 def _build(cfg: dict, *, seed: int) -> BLTNet:
     """A :class:`BLTNet` of the architecture ``cfg`` (a shipped ``config``), initialised with ``seed``."""
-    return BLTNet(
-        n_layers=cfg["n_layers"],
-        channels=cfg["channels"],
-        timesteps=cfg["timesteps"],
-        input_size=cfg["input_size"],
-        readout=cfg["readout"],
-        out_features=cfg["out_features"],
-        seed=seed,
-    )
+    architecture = ("n_layers", "channels", "timesteps", "input_size", "readout", "out_features")
+    return BLTNet(**{key: cfg[key] for key in architecture}, seed=seed)
 
 
 def _check_objective_seed(objective: str, seed) -> int:
