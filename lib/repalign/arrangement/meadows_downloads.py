@@ -60,7 +60,7 @@ def load_meadows_rdms(path) -> MeadowsRDMs:
     """Read the MATLAB "1D" download of a Meadows MA task: one or many participants' RDMs.
 
     A many-participant file holds ``rdmutv_<name>`` (the upper triangle, row by row, as
-    :func:`scipy.spatial.distance.squareform` orders it) and ``stimuli_<name>`` for each participant, where
+    ``scipy.spatial.distance.squareform`` orders it) and ``stimuli_<name>`` for each participant, where
     ``<name>`` is the nickname with ``_`` for ``-``; a one-participant file holds ``rdmutv`` and ``stimuli``
     (the nickname is then read from the file name). The stimulus order is the file's (rsatoolbox's
     ``load_rdms(..., sort=False)``; its condition names are these names without the extension); a
