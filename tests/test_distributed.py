@@ -5,20 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-import pytest
-
 import distributed  # noqa: F401  (a requirement: these tests must run, never skip)
-from repalign.distributed import local_cluster
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    cm = local_cluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="2GB")
-    client = cm.__enter__()
-    state = {"client": client, "cm": cm, "open": True}
-    yield state
-    if state["open"]:
-        cm.__exit__(None, None, None)
 
 
 def test_clean_shutdown(cluster):

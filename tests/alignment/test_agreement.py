@@ -5,32 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import synthetic
 from repalign import alignment as A
-
-
-def _aligned(Xs, maps):
-    return [(X - X.mean(0)) @ M for X, M in zip(Xs, maps)]
-
-
-def _planted(n=120, d=6, k=5, noise=0.0, widths=None, seed=0):
-    """k rotated (and possibly widened) copies of one configuration C, plus noise."""
-    rng = np.random.default_rng(seed)
-    C = rng.normal(size=(n, d)) * np.linspace(2, 1, d)
-    widths = widths or [d] * k
-    Xs = []
-    for i, w in enumerate(widths):
-        emb = np.hstack([C, np.zeros((n, w - d))])
-        Xs.append(
-            3.0 * emb @ A.random_orthogonal(w, w, seed=100 + i) + rng.normal(size=w) + noise * rng.normal(size=(n, w))
-        )
-    return C, Xs
 
 
 # --------------------------------------------------------------------------------------------
 # instance_similarity
 class TestInstanceSimilarity:
     def test_identical_spaces_agree_perfectly(self):
-        _, Xs = _planted()
+        _, Xs = synthetic.rotated_copies()
         r = A.instance_similarity(Xs, n_components=6, n_boot=50)
         np.testing.assert_allclose(r.scores, 1.0, atol=1e-8)
         np.testing.assert_allclose(r.per_space, 1.0, atol=1e-8)
@@ -55,7 +38,7 @@ class TestInstanceSimilarity:
         Xs = [rng.normal(size=(25, 4)) + rng.normal(size=(25, 4)) for _ in range(4)]
         r = A.instance_similarity(Xs, n_components=4, n_boot=0)
         rb = A.instance_similarity(Xs, n_components=4, n_boot=0, reference="barycenter")
-        a = _aligned(Xs, r.maps)
+        a = synthetic.aligned(Xs, r.maps)
         unit = [x / np.linalg.norm(x, axis=1, keepdims=True) for x in a]
         pair = np.mean([np.sum(unit[i] * unit[j], 1) for i in range(4) for j in range(4) if i != j], axis=0)
         np.testing.assert_allclose(r.scores, pair, atol=1e-12)
@@ -68,7 +51,7 @@ class TestInstanceSimilarity:
         Xs = [rng.normal(size=(30, 3)) for _ in range(5)]
         groups = ["v", "v", "l", "l", "l"]
         r = A.instance_similarity(Xs, groups=groups, n_components=3, n_boot=200, seed=0)
-        a = _aligned(Xs, r.maps)
+        a = synthetic.aligned(Xs, r.maps)
         unit = [x / np.linalg.norm(x, axis=1, keepdims=True) for x in a]
         between = np.mean([np.sum(unit[i] * unit[j], 1) for i in (0, 1) for j in (2, 3, 4)], axis=0)
         np.testing.assert_allclose(r.scores, between, atol=1e-12)

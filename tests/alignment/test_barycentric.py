@@ -9,15 +9,12 @@ import pytest
 from scipy.linalg import orthogonal_procrustes
 from scipy.spatial import procrustes as scipy_procrustes
 
+import synthetic
 from repalign import alignment as A
 
 
-def _aligned(Xs, maps):
-    return [(X - X.mean(0)) @ M for X, M in zip(Xs, maps)]
-
-
 def _objective(Xs, maps):
-    aligned = _aligned(Xs, maps)
+    aligned = synthetic.aligned(Xs, maps)
     B = np.mean(aligned, axis=0)
     return sum(float(np.sum((a - B) ** 2)) for a in aligned)
 
@@ -26,20 +23,6 @@ def _residual_after_rotation(P, Q):
     """||P R - Q|| for the best rotation R (0 when P and Q differ only by a rotation)."""
     R, _ = orthogonal_procrustes(P, Q)
     return float(np.linalg.norm(P @ R - Q))
-
-
-def _planted(n=120, d=6, k=5, noise=0.0, widths=None, seed=0):
-    """k rotated (and possibly widened) copies of one configuration C, plus noise."""
-    rng = np.random.default_rng(seed)
-    C = rng.normal(size=(n, d)) * np.linspace(2, 1, d)
-    widths = widths or [d] * k
-    Xs = []
-    for i, w in enumerate(widths):
-        emb = np.hstack([C, np.zeros((n, w - d))])
-        Xs.append(
-            3.0 * emb @ A.random_orthogonal(w, w, seed=100 + i) + rng.normal(size=w) + noise * rng.normal(size=(n, w))
-        )
-    return C, Xs
 
 
 def _direct_gpa(Zs, n_sweeps=500):
@@ -63,7 +46,7 @@ class TestGeneralizedProcrustes:
         X, Y = rng.normal(size=(40, 5)), rng.normal(size=(40, 5)) + 2
         r = A.generalized_procrustes([X, Y], n_components=5)
         B, maps = r.barycenter, r.maps
-        a, b = _aligned([X, Y], maps)
+        a, b = synthetic.aligned([X, Y], maps)
         _, _, disparity = scipy_procrustes(X, Y)  # scipy also fits a scale: disparity = 1 - (sum of s.v.)^2
         assert np.sum((a - b) ** 2) == pytest.approx(2 - 2 * np.sqrt(1 - disparity), rel=1e-8)
         np.testing.assert_allclose(B, (a + b) / 2, atol=1e-12)
@@ -75,7 +58,7 @@ class TestGeneralizedProcrustes:
         B, maps = r.barycenter, r.maps
         B_direct = _direct_gpa(Xs)
         assert _residual_after_rotation(B, B_direct) < 1e-6
-        aligned = _aligned(Xs, maps)
+        aligned = synthetic.aligned(Xs, maps)
         obj_direct = sum(
             np.sum((Z - B_direct) ** 2)
             for Z in (
@@ -87,24 +70,24 @@ class TestGeneralizedProcrustes:
         np.testing.assert_allclose(np.mean(aligned, axis=0), B, atol=1e-12)
 
     def test_recovers_planted_configuration_up_to_a_global_rotation(self):
-        C, Xs = _planted(widths=[6, 6, 9, 12, 6])
+        C, Xs = synthetic.rotated_copies(widths=[6, 6, 9, 12, 6])
         r = A.generalized_procrustes(Xs, n_components=6)
         B, maps = r.barycenter, r.maps
         Cc = C - C.mean(0)
         assert _residual_after_rotation(B, Cc / np.linalg.norm(Cc)) < 1e-8
-        for a in _aligned(Xs, maps):  # every space lands exactly on the barycenter
+        for a in synthetic.aligned(Xs, maps):  # every space lands exactly on the barycenter
             np.testing.assert_allclose(a, B, atol=1e-8)
         assert _objective(Xs, maps) < 1e-12
 
     def test_planted_with_noise_recovered_closely(self):
-        C, Xs = _planted(k=8, noise=0.3, seed=3)
+        C, Xs = synthetic.rotated_copies(k=8, noise=0.3, seed=3)
         r = A.generalized_procrustes(Xs, n_components=6)
         B = r.barycenter
         Cc = C - C.mean(0)
         assert _residual_after_rotation(B / np.linalg.norm(B), Cc / np.linalg.norm(Cc)) < 0.05
 
     def test_maps_are_scaled_semi_orthogonal(self):
-        _, Xs = _planted(widths=[6, 9], noise=0.1)
+        _, Xs = synthetic.rotated_copies(widths=[6, 9], noise=0.1)
         r = A.generalized_procrustes(Xs, n_components=6)
         maps = r.maps
         for X, M in zip(Xs, maps):
@@ -117,7 +100,7 @@ class TestGeneralizedProcrustes:
         Xs = [rng.normal(size=(50, 3)), rng.normal(size=(50, 8))]
         r = A.generalized_procrustes(Xs, n_components=8)
         maps = r.maps
-        a = _aligned(Xs, maps)[0]
+        a = synthetic.aligned(Xs, maps)[0]
         Xc = Xs[0] - Xs[0].mean(0)
         # a padded space is only rotated and scaled: its Gram matrix is kept
         np.testing.assert_allclose(a @ a.T, Xc @ Xc.T / np.sum(Xc**2), atol=1e-12)
@@ -143,7 +126,7 @@ class TestGeneralizedProcrustes:
         assert values[-1] < values[0]
 
     def test_deterministic_and_seed_only_changes_the_path(self):
-        _, Xs = _planted(noise=0.5, seed=7)
+        _, Xs = synthetic.rotated_copies(noise=0.5, seed=7)
         fit1 = A.generalized_procrustes(Xs, n_components=6, seed=0)
         B1, m1 = fit1.barycenter, fit1.maps
         fit1b = A.generalized_procrustes(Xs, n_components=6, seed=0)
@@ -161,7 +144,7 @@ class TestGeneralizedProcrustes:
         r = A.generalized_procrustes([C, wide], n_components=4)
         maps = r.maps
         assert maps[1].shape == (34, 4)
-        a, b = _aligned([C, wide], maps)
+        a, b = synthetic.aligned([C, wide], maps)
         assert np.linalg.norm(a - b) < 0.02
 
     def test_default_dim_is_narrowest_width(self):
@@ -203,7 +186,7 @@ class TestGeneralizedProcrustes:
 
 class TestGeneralizedProcrustesEstimator:
     def test_fit_returns_self_and_matches_functional_form(self):
-        _, Xs = _planted(widths=[6, 9, 12], noise=0.2, seed=21)
+        _, Xs = synthetic.rotated_copies(widths=[6, 9, 12], noise=0.2, seed=21)
         gpa = A.GeneralizedProcrustes(n_components=6, seed=3)
         assert gpa.fit(Xs) is gpa
         r = A.generalized_procrustes(Xs, n_components=6, seed=3)
@@ -219,14 +202,14 @@ class TestGeneralizedProcrustesEstimator:
         np.testing.assert_allclose(np.mean(aligned, axis=0), gpa.barycenter_, atol=1e-12)
 
     def test_transform_new_stimuli_of_a_fitted_space(self):
-        _, Xs = _planted(widths=[6, 9], noise=0.2, seed=22)
+        _, Xs = synthetic.rotated_copies(widths=[6, 9], noise=0.2, seed=22)
         gpa = A.GeneralizedProcrustes(n_components=6).fit([X[:80] for X in Xs])
         for i, X in enumerate(Xs):
             expected = (X[80:] - X[:80].mean(0)) @ gpa.maps_[i]  # the fitting mean, not the new stimuli's
             np.testing.assert_array_equal(gpa.transform(X[80:], space=i), expected)
 
     def test_transform_a_new_space_lands_on_the_barycenter(self):
-        C, Xs = _planted(widths=[6, 8, 10], seed=23)
+        C, Xs = synthetic.rotated_copies(widths=[6, 8, 10], seed=23)
         gpa = A.GeneralizedProcrustes(n_components=6).fit(Xs[:2])
         new = Xs[2]  # a rotated, widened, shifted copy of the same configuration
         np.testing.assert_allclose(gpa.transform(new), gpa.barycenter_, atol=1e-8)
@@ -242,7 +225,7 @@ class TestGeneralizedProcrustesEstimator:
     def test_errors(self):
         from sklearn.exceptions import NotFittedError
 
-        _, Xs = _planted(widths=[6, 9], seed=24)
+        _, Xs = synthetic.rotated_copies(widths=[6, 9], seed=24)
         with pytest.raises(NotFittedError, match="not fitted"):
             A.GeneralizedProcrustes().transform(Xs[0], space=0)
         gpa = A.GeneralizedProcrustes(n_components=6).fit(Xs)

@@ -8,14 +8,11 @@ import time
 import numpy as np
 import pytest
 
+import synthetic
 from repalign import arrangement as A
 from repalign.rdm import compare_rdms, compute_rdm
 
 IM = importlib.import_module("repalign.arrangement.inverse")  # the module (the package attribute is the function)
-
-
-def _space(n=30, d=2, seed=0):
-    return np.random.default_rng(seed).normal(size=(n, d))
 
 
 def _true_trials(x, subsets):
@@ -32,7 +29,7 @@ GOOD = (np.array([0, 1, 2]), np.array([[0.0, 0], [0.5, 0], [0, 0.5]]))
 
 @pytest.mark.parametrize("estimator", A.ESTIMATORS)
 def test_planted_2d_truth_recovered_exactly(estimator):
-    x = _space(20)
+    x = synthetic.space(20)
     rng = np.random.default_rng(1)
     trials = _true_trials(x, [np.arange(20)] + [np.sort(rng.choice(20, 6, replace=False)) for _ in range(8)])
     est = A.inverse_mds(trials, 20, estimator=estimator)
@@ -43,7 +40,7 @@ def test_planted_2d_truth_recovered_exactly(estimator):
 def test_iterative_with_least_squares_scaling_would_be_biased():
     # Why the trials are scaled by root-sum-of-squares: a least-squares scale shrinks each trial by its
     # correlation with the estimate, so a trial that fits badly (a noisy one here) comes out too small.
-    x = _space(12, 2, seed=1)
+    x = synthetic.space(12, 2, seed=1)
     clean = _true_trials(x, [np.arange(12)])[0]
     noisy = (clean[0], clean[1] + np.random.default_rng(0).normal(scale=0.8, size=clean[1].shape))
     st = IM._stack([clean, noisy], 12)

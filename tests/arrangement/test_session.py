@@ -5,16 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import synthetic
 from repalign import arrangement as A
 from repalign.rdm import compare_rdms, compute_rdm
 
 
-def _space(n=30, d=2, seed=0):
-    return np.random.default_rng(seed).normal(size=(n, d))
-
-
 def test_session_driven_programmatically():
-    x = _space(12, 3, seed=7)
+    x = synthetic.space(12, 3, seed=7)
     truth = compute_rdm(x, metric="euclidean")
     s = A.ArrangementSession(12, max_trials=6, seed=0)
     assert np.array_equal(s.current_items, np.arange(12)) and s.start_positions().shape == (12, 2)

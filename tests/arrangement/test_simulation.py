@@ -6,23 +6,19 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import squareform
 
+import synthetic
 from repalign import arrangement as A
 from repalign.rdm import compare_rdms, compute_rdm
-
-
-def _space(n=30, d=2, seed=0):
-    return np.random.default_rng(seed).normal(size=(n, d))
-
 
 GOOD = (np.array([0, 1, 2]), np.array([[0.0, 0], [0.5, 0], [0, 0.5]]))
 
 
 def test_simulated_participant_recovers_2d_and_high_d_spaces():
-    x2 = _space(40, 2)
+    x2 = synthetic.space(40, 2)
     trials = A.simulate_participant(x2, n_trials=15, noise=0.0, metric="euclidean", seed=0)
     assert compare_rdms(A.inverse_mds(trials, 40), compute_rdm(x2, metric="euclidean")) > 0.99
     # high-D: the 2-D layouts distort, but more trials recover more
-    x8 = _space(40, 8, seed=2)
+    x8 = synthetic.space(40, 8, seed=2)
     truth = compute_rdm(x8, metric="euclidean")
     few, many = (
         A.simulate_recovery(x8, n_trials=n, noise=0.03, metric="euclidean", seed=3, subset_sizes=None) for n in (1, 25)
@@ -33,7 +29,7 @@ def test_simulated_participant_recovers_2d_and_high_d_spaces():
 
 
 def test_simulation_is_deterministic_and_first_trial_holds_all_items():
-    x = _space(25, 5)
+    x = synthetic.space(25, 5)
     a = A.simulate_participant(x, n_trials=6, seed=11)
     b = A.simulate_participant(x, n_trials=6, seed=11)
     assert len(a) == len(b) and all(np.array_equal(i, j) and np.array_equal(p, q) for (i, p), (j, q) in zip(a, b))
@@ -48,14 +44,14 @@ def test_iterative_beats_average_on_high_dimensional_truths():
     # correlation distances of random 30-D patterns, which behave like squared distances, it loses ~0.01).
     gains = []
     for seed in range(3):
-        x = _space(40, 30, seed=seed)
+        x = synthetic.space(40, 30, seed=seed)
         r = A.simulate_recovery(x, n_trials=10, noise=0.05, metric="euclidean", seed=seed)
         gains.append(r.scores["iterative"] - r.scores["average"])
     assert min(gains) > 0, gains
 
 
 def test_lift_the_weakest_beats_random_subsets_at_equal_budget():
-    x = _space(40, 6, seed=5)
+    x = synthetic.space(40, 6, seed=5)
     lift = [
         A.simulate_recovery(x, n_trials=12, estimators=("average",), noise=0.05, metric="euclidean", seed=s)
         for s in range(3)
@@ -82,7 +78,7 @@ def test_average_agrees_with_rsatoolbox_rescale():
     from rsatoolbox.rdm.combine import rescale
 
     n = 30
-    trials = A.simulate_participant(_space(n, 5), n_trials=10, noise=0.05, seed=4)
+    trials = A.simulate_participant(synthetic.space(n, 5), n_trials=10, noise=0.05, seed=4)
     partial = np.full((len(trials), n * (n - 1) // 2), np.nan)
     for t, (idx, pos) in enumerate(trials):
         m = np.full((n, n), np.nan)
@@ -107,10 +103,10 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="evidence must be non-negative"):
         A.lift_the_weakest(-np.ones((4, 4)))
     with pytest.raises(ValueError, match="design must be one of"):
-        A.simulate_participant(_space(5), design="greedy")
+        A.simulate_participant(synthetic.space(5), design="greedy")
     with pytest.raises(ValueError, match="noise must be"):
-        A.simulate_participant(_space(5), noise=-0.1)
+        A.simulate_participant(synthetic.space(5), noise=-0.1)
     with pytest.raises(ValueError, match="embedding contains"):
         A.simulate_participant(np.full((5, 2), np.nan))
     with pytest.raises(TypeError, match="seed must be"):
-        A.simulate_participant(_space(5), seed=None)
+        A.simulate_participant(synthetic.space(5), seed=None)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from repalign.core import validation as v
-from repalign.stimuli import load_stimuli
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -23,21 +22,6 @@ def _one_line(exc_info) -> str:
 def _csv_rows(relpath: str) -> list[dict]:
     with open(DATA / relpath, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
-
-
-@pytest.fixture(scope="module")
-def special():
-    return load_stimuli("nsd_special100")
-
-
-@pytest.fixture(scope="module")
-def shared():
-    return load_stimuli("nsd_shared1000")
-
-
-@pytest.fixture(scope="module")
-def mini():
-    return load_stimuli("coco_mini")
 
 
 class TestCheckChoice:

@@ -16,16 +16,6 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 @pytest.fixture(scope="module")
-def special():
-    return load_stimuli("nsd_special100")
-
-
-@pytest.fixture(scope="module")
-def shared():
-    return load_stimuli("nsd_shared1000")
-
-
-@pytest.fixture(scope="module")
 def rows():
     with open(DATA / HED_FILE, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))

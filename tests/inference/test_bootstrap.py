@@ -14,23 +14,6 @@ from repalign.rdm import compare_rdms, compute_rdm, kendall_tau_a
 N = 40
 
 
-def _planted_pair(n=N, p=30, noise=0.5, seed=0):
-    """Two RDMs from noisy copies of the same patterns: a strong, real relation."""
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, p))
-    a = compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean")
-    b = compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean")
-    return a, b
-
-
-def _independent_pair(n=N, p=30, seed=1):
-    rng = np.random.default_rng(seed)
-    return (
-        compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
-        compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
-    )
-
-
 def _subject_stack(n_subjects=6, n=20, p=25, noise=1.0, seed=2):
     """Per-subject RDMs: shared patterns plus subject noise; a 'model' RDM from the same patterns."""
     rng = np.random.default_rng(seed)
@@ -42,16 +25,6 @@ def _subject_stack(n_subjects=6, n=20, p=25, noise=1.0, seed=2):
         [compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean") for _ in range(n_subjects)]
     )
     return subjects, models
-
-
-@pytest.fixture(scope="module")
-def planted():
-    return _planted_pair()
-
-
-@pytest.fixture(scope="module")
-def independent():
-    return _independent_pair()
 
 
 @pytest.fixture(scope="module")

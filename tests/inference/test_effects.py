@@ -13,21 +13,6 @@ from repalign.rdm import compare_rdms
 N_ITEMS = 30
 
 
-def _group(n_subjects, shared, noise, seed):
-    """Condensed RDMs of subjects = shared patterns + individual noise."""
-    rng = np.random.default_rng(seed)
-    return np.stack(
-        [pdist(shared + noise * rng.standard_normal(shared.shape), "correlation") for _ in range(n_subjects)]
-    )
-
-
-@pytest.fixture(scope="module")
-def groups():
-    rng = np.random.default_rng(0)
-    shared = rng.standard_normal((N_ITEMS, 15))
-    return _group(10, shared, 1.5, 1), _group(12, shared, 1.5, 2)
-
-
 def test_fixed_effects_is_correlation_of_means(groups):
     a, b = groups
     assert inference.fixed_effects(a, b) == pytest.approx(compare_rdms(a.mean(0), b.mean(0)))

@@ -5,37 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import synthetic
 from repalign.inference import permutation_test
-from repalign.rdm import compare_rdms, compute_rdm
+from repalign.rdm import compare_rdms
 
 N = 40
-
-
-def _planted_pair(n=N, p=30, noise=0.5, seed=0):
-    """Two RDMs from noisy copies of the same patterns: a strong, real relation."""
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, p))
-    a = compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean")
-    b = compute_rdm(x + noise * rng.normal(size=x.shape), metric="euclidean")
-    return a, b
-
-
-def _independent_pair(n=N, p=30, seed=1):
-    rng = np.random.default_rng(seed)
-    return (
-        compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
-        compute_rdm(rng.normal(size=(n, p)), metric="euclidean"),
-    )
-
-
-@pytest.fixture(scope="module")
-def planted():
-    return _planted_pair()
-
-
-@pytest.fixture(scope="module")
-def independent():
-    return _independent_pair()
 
 
 class TestPermutation:
@@ -50,7 +24,7 @@ class TestPermutation:
         assert p > 0.05
 
     def test_p_values_roughly_uniform_under_null(self):
-        ps = [permutation_test(*_independent_pair(n=12, p=5, seed=s), n_perm=49, seed=s).p for s in range(40)]
+        ps = [permutation_test(*synthetic.independent_pair(n=12, p=5, seed=s), n_perm=49, seed=s).p for s in range(40)]
         ps = np.array(ps)
         assert np.all(ps >= 1 / 50) and np.all(ps <= 1)
         assert 0.35 < ps.mean() < 0.65

@@ -9,15 +9,11 @@ import numpy as np
 import pytest
 
 import repalign.models.text as text_mod
+import synthetic
 from repalign.io.cache import CACHE_VERSION, content_key
 from repalign.models import encode_text, minilm_path, mpnet_path
 
 SENTENCES = ["A dog runs on the beach", "A puppy running on sand", "A plate of pasta with tomato sauce"]
-
-
-@pytest.fixture(scope="session")
-def session_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("repalign-cache")
 
 
 @pytest.fixture(scope="session")
@@ -31,29 +27,12 @@ def assembled_mpnet(session_cache):
 
 
 @pytest.fixture
-def shared_cache(session_cache, monkeypatch) -> Path:
-    monkeypatch.setenv("REPALIGN_CACHE", str(session_cache))
-    return session_cache
-
-
-@pytest.fixture
 def mpnet_cache(assembled_mpnet, shared_cache) -> Path:
     return shared_cache
 
 
-@pytest.fixture
-def fresh_cache(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "cache"
-    monkeypatch.setenv("REPALIGN_CACHE", str(root))
-    return root
-
-
 def _cos(a, b):
     return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
-
-
-def _npz_files(root: Path) -> list[Path]:
-    return sorted((root / "features").glob("*.npz"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,7 +215,7 @@ class TestEncodeText:
 class TestTextCache:
     def test_second_call_hits_the_cache(self, fresh_cache, monkeypatch):
         first = encode_text(SENTENCES, model="minilm", progress=False)
-        assert len(_npz_files(fresh_cache)) == 1
+        assert len(synthetic.npz_files(fresh_cache)) == 1
         monkeypatch.setattr(text_mod, "_load", lambda *a, **k: pytest.fail("recomputed despite cache"))
         again = encode_text(SENTENCES, model="minilm", progress=False)
         np.testing.assert_array_equal(again, first)
@@ -248,7 +227,7 @@ class TestTextCache:
     @pytest.mark.parametrize("damage", ["flip", "truncate", "garbage"])
     def test_corrupt_file_is_recomputed(self, fresh_cache, damage):
         first = encode_text(SENTENCES, model="minilm", progress=False)
-        (path,) = _npz_files(fresh_cache)
+        (path,) = synthetic.npz_files(fresh_cache)
         raw = bytearray(path.read_bytes())
         if damage == "flip":  # inside the stored array's bytes
             i = raw.find(first.tobytes()[:16])
@@ -278,7 +257,7 @@ class TestTextCache:
         local = tmp_path / "copy"
         shutil.copytree(minilm_path(), local)
         encode_text(SENTENCES, model=str(local), progress=False)
-        assert len(_npz_files(fresh_cache)) == 6
+        assert len(synthetic.npz_files(fresh_cache)) == 6
         keys = {content_key(texts=SENTENCES, model=m, layer=None, version=CACHE_VERSION) for m in ("mpnet", "minilm")}
         assert len(keys) == 2
         assert content_key(a=1, b="x") == content_key(b="x", a=1)  # order of parts is irrelevant

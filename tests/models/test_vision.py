@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import repalign.models.vision as vision_mod
+import synthetic
 from repalign.models import EFFICIENTNET_LAYERS, image_features, preprocess_image
-from repalign.stimuli import load_stimuli
 
 WIDTHS = {
     "stem": 32,
@@ -23,33 +21,6 @@ WIDTHS = {
     "head": 1280,
     "logits": 1000,
 }
-
-
-@pytest.fixture(scope="session")
-def session_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("repalign-cache")
-
-
-@pytest.fixture
-def shared_cache(session_cache, monkeypatch) -> Path:
-    monkeypatch.setenv("REPALIGN_CACHE", str(session_cache))
-    return session_cache
-
-
-@pytest.fixture
-def fresh_cache(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "cache"
-    monkeypatch.setenv("REPALIGN_CACHE", str(root))
-    return root
-
-
-@pytest.fixture(scope="module")
-def mini():
-    return load_stimuli("coco_mini")
-
-
-def _npz_files(root: Path) -> list[Path]:
-    return sorted((root / "features").glob("*.npz"))
 
 
 def _by_coco_id(stim, coco_id):
@@ -103,7 +74,7 @@ class TestImageFeatures:
     def test_cache_hit(self, fresh_cache, mini, monkeypatch):
         imgs = mini.images[:2]
         first = image_features(imgs, layer=["stem", "head"], progress=False)
-        assert len(_npz_files(fresh_cache)) == 2
+        assert len(synthetic.npz_files(fresh_cache)) == 2
         monkeypatch.setattr(vision_mod, "_load_efficientnet", lambda: pytest.fail("recomputed"))
         again = image_features(imgs, layer=["head", "stem"], progress=False)
         np.testing.assert_array_equal(again["head"], first["head"])
@@ -114,7 +85,7 @@ class TestImageFeatures:
     def test_corrupt_image_cache(self, fresh_cache, mini):
         imgs = mini.images[:2]
         first = image_features(imgs, progress=False)
-        (path,) = _npz_files(fresh_cache)
+        (path,) = synthetic.npz_files(fresh_cache)
         path.write_bytes(path.read_bytes()[:-40])
         with pytest.warns(RuntimeWarning, match="corrupt cache"):
             again = image_features(imgs, progress=False)

@@ -11,11 +11,8 @@ from rsatoolbox.rdm import compare as rsa_compare
 from scipy.spatial.distance import squareform
 from scipy.stats import pearsonr, spearmanr
 
+import synthetic
 from repalign import rdm as R
-
-
-def _patterns(n=12, p=30, seed=0):
-    return np.random.default_rng(seed).normal(size=(n, p))
 
 
 def _random_rdm(n, seed, rounding=None):
@@ -37,7 +34,7 @@ def _tau_a_brute(x, y):
 
 class TestCompareRdms:
     def setup_method(self):
-        x = _patterns(14, 30, seed=11)
+        x = synthetic.patterns(14, 30, seed=11)
         self.a = R.compute_rdm(x)
         self.b = R.compute_rdm(x + np.random.default_rng(12).normal(scale=1.0, size=x.shape))
 

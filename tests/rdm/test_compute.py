@@ -8,17 +8,14 @@ from rsatoolbox.data import Dataset
 from rsatoolbox.rdm import calc_rdm
 from scipy.spatial.distance import pdist, squareform
 
+import synthetic
 from repalign import rdm as R
-
-
-def _patterns(n=12, p=30, seed=0):
-    return np.random.default_rng(seed).normal(size=(n, p))
 
 
 class TestComputeRdm:
     @pytest.mark.parametrize("metric", ["correlation", "euclidean", "cosine"])
     def test_matches_scipy(self, metric):
-        x = _patterns(15, 40, seed=3)
+        x = synthetic.patterns(15, 40, seed=3)
         d = R.compute_rdm(x, metric=metric)
         np.testing.assert_allclose(d, squareform(pdist(x, metric=metric)), rtol=1e-10, atol=1e-12)
         assert d.shape == (15, 15)
@@ -26,11 +23,11 @@ class TestComputeRdm:
         np.testing.assert_array_equal(d, d.T)
 
     def test_default_metric_is_correlation(self):
-        x = _patterns()
+        x = synthetic.patterns()
         np.testing.assert_array_equal(R.compute_rdm(x), R.compute_rdm(x, metric="correlation"))
 
     def test_correlation_invariant_to_row_affine_maps(self):
-        x = _patterns(8, 20, seed=1)
+        x = synthetic.patterns(8, 20, seed=1)
         y = x * np.arange(1, 9)[:, None] + 5.0  # scale and shift each row
         np.testing.assert_allclose(R.compute_rdm(x), R.compute_rdm(y), atol=1e-12)
 
@@ -43,12 +40,12 @@ class TestComputeRdm:
         np.testing.assert_allclose(squareform(d), [2.0, 0.0, 2.0], atol=1e-12)
 
     def test_correlation_matches_rsatoolbox(self):
-        x = _patterns(10, 25, seed=5)
+        x = synthetic.patterns(10, 25, seed=5)
         ref = calc_rdm(Dataset(x), method="correlation").get_matrices()[0]
         np.testing.assert_allclose(R.compute_rdm(x, metric="correlation"), ref, rtol=1e-10, atol=1e-12)
 
     def test_euclidean_matches_rsatoolbox_squared_normalised(self):
-        x = _patterns(10, 25, seed=6)
+        x = synthetic.patterns(10, 25, seed=6)
         ref = calc_rdm(Dataset(x), method="euclidean").get_matrices()[0]  # squared / n_features
         np.testing.assert_allclose(R.compute_rdm(x, metric="euclidean") ** 2 / x.shape[1], ref, rtol=1e-9, atol=1e-12)
 
@@ -56,7 +53,7 @@ class TestComputeRdm:
 class TestComputeRdmErrors:
     @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
     def test_non_finite(self, bad):
-        x = _patterns(5, 4)
+        x = synthetic.patterns(5, 4)
         x[2, 1] = bad
         with pytest.raises(ValueError, match=r"^patterns contains 1 NaN or infinite"):
             R.compute_rdm(x)
@@ -77,7 +74,7 @@ class TestComputeRdmErrors:
 
     @pytest.mark.parametrize("value", [0.0, 1.0, 2.5])
     def test_constant_rows_with_correlation(self, value):
-        x = _patterns(5, 7)
+        x = synthetic.patterns(5, 7)
         x[1] = value
         x[3] = value
         with pytest.raises(ValueError, match=r"^patterns has 2 constant row\(s\); metric='correlation'"):
@@ -88,13 +85,13 @@ class TestComputeRdmErrors:
         # BUG: the constant-row check is `norm == 0` after centring; for values such as 0.1 the
         # centred row is ~1e-17 (rounding), so the row slips through and silently gets
         # correlation distance 1.0 to every other row instead of the documented ValueError.
-        x = _patterns(5, 7)
+        x = synthetic.patterns(5, 7)
         x[1] = value
         with pytest.raises(ValueError, match=r"constant row"):
             R.compute_rdm(x, metric="correlation")
 
     def test_zero_rows_with_cosine(self):
-        x = _patterns(4, 3)
+        x = synthetic.patterns(4, 3)
         x[0] = 0
         with pytest.raises(ValueError, match=r"^patterns has 1 all-zero row\(s\); metric='cosine'"):
             R.compute_rdm(x, metric="cosine")
@@ -103,7 +100,7 @@ class TestComputeRdmErrors:
 
     def test_unknown_metric(self):
         with pytest.raises(ValueError, match=r"^metric must be one of"):
-            R.compute_rdm(_patterns(), metric="manhattan")
+            R.compute_rdm(synthetic.patterns(), metric="manhattan")
 
     def test_string_patterns(self):
         with pytest.raises(TypeError, match=r"^patterns must hold numbers"):
@@ -116,7 +113,7 @@ class TestComputeRdmErrors:
 
 class TestForms:
     def test_round_trip(self):
-        d = R.compute_rdm(_patterns(9, 5), metric="euclidean")
+        d = R.compute_rdm(synthetic.patterns(9, 5), metric="euclidean")
         v = R.to_condensed(d)
         assert v.shape == (36,)
         np.testing.assert_array_equal(v, squareform(d, checks=False))
@@ -152,18 +149,18 @@ class TestForms:
             R.to_square(np.zeros((1, 1)))
 
     def test_asymmetric(self):
-        d = R.compute_rdm(_patterns(5, 4), metric="euclidean")
+        d = R.compute_rdm(synthetic.patterns(5, 4), metric="euclidean")
         d[0, 3] += 0.01
         with pytest.raises(ValueError, match=r"^rdm is not symmetric \(max \|A - A.T\| = 0.01\)$"):
             R.to_condensed(d)
 
     def test_tiny_asymmetry_tolerated(self):
-        d = R.compute_rdm(_patterns(5, 4), metric="euclidean")
+        d = R.compute_rdm(synthetic.patterns(5, 4), metric="euclidean")
         d[0, 3] += 1e-12
         np.testing.assert_allclose(R.to_condensed(d), squareform(d, checks=False))
 
     def test_nonzero_diagonal(self):
-        d = R.compute_rdm(_patterns(5, 4), metric="euclidean")
+        d = R.compute_rdm(synthetic.patterns(5, 4), metric="euclidean")
         d[2, 2] = 0.5
         with pytest.raises(ValueError, match=r"^a has a non-zero diagonal"):
             R.to_square(d, name="a")

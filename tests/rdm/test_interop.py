@@ -6,16 +6,13 @@ import numpy as np
 import pytest
 from rsatoolbox.rdm import RDMs
 
+import synthetic
 from repalign import rdm as R
-
-
-def _patterns(n=12, p=30, seed=0):
-    return np.random.default_rng(seed).normal(size=(n, p))
 
 
 class TestRsatoolbox:
     def test_single_round_trip(self):
-        d = R.compute_rdm(_patterns(7, 9), metric="cosine")
+        d = R.compute_rdm(synthetic.patterns(7, 9), metric="cosine")
         r = R.to_rsatoolbox(d, descriptor="cosine", pattern_descriptors={"coco_id": list(range(7))})
         assert isinstance(r, RDMs)
         assert r.n_rdm == 1 and r.n_cond == 7
@@ -27,13 +24,13 @@ class TestRsatoolbox:
         np.testing.assert_allclose(back, d, rtol=0, atol=1e-15)
 
     def test_condensed_input(self):
-        v = R.to_condensed(R.compute_rdm(_patterns(6, 9)))
+        v = R.to_condensed(R.compute_rdm(synthetic.patterns(6, 9)))
         r = R.to_rsatoolbox(v)
         assert r.n_rdm == 1
         np.testing.assert_allclose(R.from_rsatoolbox(r), R.to_square(v))
 
     def test_stack_round_trip(self):
-        stack = np.stack([R.compute_rdm(_patterns(8, 10, seed=s)) for s in range(3)])
+        stack = np.stack([R.compute_rdm(synthetic.patterns(8, 10, seed=s)) for s in range(3)])
         r = R.to_rsatoolbox(stack)
         assert r.n_rdm == 3 and r.n_cond == 8
         back = R.from_rsatoolbox(r)
@@ -44,7 +41,7 @@ class TestRsatoolbox:
         np.testing.assert_allclose(R.from_rsatoolbox(r2), stack, atol=1e-15)
 
     def test_bad_stack_member_is_named(self):
-        stack = np.stack([R.compute_rdm(_patterns(5, 6, seed=s)) for s in range(2)])
+        stack = np.stack([R.compute_rdm(synthetic.patterns(5, 6, seed=s)) for s in range(2)])
         stack[1, 0, 2] += 1
         with pytest.raises(ValueError, match=r"^rdms\[1\] is not symmetric"):
             R.to_rsatoolbox(stack)
@@ -55,7 +52,7 @@ class TestRsatoolbox:
         # BUG: a 2-D square array whose diagonal is not ~0 is silently taken as a *stack of
         # condensed RDMs*. For n = 10 (10 = 5*4/2) a damaged 10x10 RDM becomes 10 RDMs over
         # 5 items instead of raising "non-zero diagonal".
-        d = R.compute_rdm(_patterns(10, 6), metric="euclidean")
+        d = R.compute_rdm(synthetic.patterns(10, 6), metric="euclidean")
         d[np.diag_indices(10)] = 1e-3
         with pytest.raises(ValueError, match="diagonal"):
             R.to_rsatoolbox(d)

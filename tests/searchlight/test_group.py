@@ -8,21 +8,10 @@ from scipy.stats import ttest_1samp
 
 import distributed  # noqa: F401  (a requirement: these tests must run, never skip)
 from repalign import searchlight as sl
-from repalign.distributed import local_cluster
 from repalign.inference import fdr
 from repalign.searchlight import (
     group_ttest,
 )
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    cm = local_cluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="2GB")
-    client = cm.__enter__()
-    state = {"client": client, "cm": cm, "open": True}
-    yield state
-    if state["open"]:
-        cm.__exit__(None, None, None)
 
 
 def test_permutation_fwe_on_cluster_is_bit_for_bit_local(cluster):

@@ -8,22 +8,12 @@ from scipy.spatial.distance import pdist
 from scipy.stats import pearsonr, spearmanr
 
 import distributed  # noqa: F401  (a requirement: these tests must run, never skip)
+import synthetic
 from repalign import searchlight as sl
-from repalign.distributed import local_cluster
 from repalign.searchlight import (
     searchlight_neighbors,
     searchlight_rsa,
 )
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    cm = local_cluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="2GB")
-    client = cm.__enter__()
-    state = {"client": client, "cm": cm, "open": True}
-    yield state
-    if state["open"]:
-        cm.__exit__(None, None, None)
 
 
 def _subjects(n_subjects=3, n_cond=20, shape=(9, 10, 8), seed=0):
@@ -37,16 +27,6 @@ def _subjects(n_subjects=3, n_cond=20, shape=(9, 10, 8), seed=0):
 
 
 nib = pytest.importorskip("nibabel")
-
-
-def _volume(n_cond=30, shape=(8, 9, 7), seed=0, offset=3.0):
-    rng = np.random.default_rng(seed)
-    mask = np.zeros(shape, dtype=bool)
-    mask[1:-1, 1:-1, 1:-1] = True
-    mask[3, 4, 2] = False  # a hole: spheres are truncated around it
-    data = rng.normal(size=(n_cond,) + shape) + offset
-    models = np.stack([pdist(rng.normal(size=(n_cond, 4))), pdist(rng.normal(size=(n_cond, 2)))])
-    return data, mask, models
 
 
 def _plain(data, mask, models, radius, metric="correlation", method="spearman"):
@@ -91,7 +71,7 @@ def test_equals_rsatoolbox_spearman_100_conditions():
     from rsatoolbox.rdm import RDMs
     from rsatoolbox.util.searchlight import evaluate_models_searchlight, get_searchlight_RDMs, get_volume_searchlight
 
-    data, mask, models = _volume(n_cond=100, shape=(7, 7, 6))
+    data, mask, models = synthetic.volume(n_cond=100, shape=(7, 7, 6))
     centres, neighbours = get_volume_searchlight(mask, radius=3, threshold=0, truncate_at_boundary=True)
     sl = get_searchlight_RDMs(
         data.reshape(100, -1), centres, neighbours, np.arange(100), method="correlation", verbose=False
@@ -112,7 +92,7 @@ def test_equals_rsatoolbox_spearman_100_conditions():
     [("correlation", "spearman"), ("correlation", "pearson"), ("euclidean", "spearman"), ("euclidean", "pearson")],
 )
 def test_equals_plain_per_centre_loop(metric, method):
-    data, mask, models = _volume()
+    data, mask, models = synthetic.volume()
     ref = _plain(data, mask, models, 2.5, metric, method)
     for backend in ("torch", "numpy"):
         ours = searchlight_rsa(
@@ -135,7 +115,7 @@ def test_equals_plain_per_centre_loop(metric, method):
 
 
 def test_chunking_and_min_voxels():
-    data, mask, models = _volume()
+    data, mask, models = synthetic.volume()
     whole = searchlight_rsa(data, mask, models[0], radius=2, progress=False, max_memory=1e12)
     tiny = searchlight_rsa(data, mask, models[0], radius=2, progress=False, max_memory=2e5)  # a few centres per chunk
     np.testing.assert_allclose(tiny, whole, atol=1e-12)
@@ -145,7 +125,7 @@ def test_chunking_and_min_voxels():
 
 
 def test_nifti_in_nifti_out():
-    data, mask, models = _volume()
+    data, mask, models = synthetic.volume()
     affine = np.diag([2.0, 2.0, 2.0, 1.0])
     affine[:3, 3] = [-10, 5, 3]
     img = nib.Nifti1Image(np.moveaxis(data, 0, -1).astype(np.float32), affine)
@@ -180,7 +160,7 @@ def test_nifti_in_nifti_out():
     ],
 )
 def test_bad_inputs_one_line_errors(kwargs, exc, msg):
-    data, mask, models = _volume()
+    data, mask, models = synthetic.volume()
     args = dict(data=data, mask=mask, model_rdms=models[0], radius=2, progress=False)
     if isinstance(kwargs.get("data"), str):
         data = data.copy()
@@ -193,14 +173,14 @@ def test_bad_inputs_one_line_errors(kwargs, exc, msg):
 
 
 def test_nan_outside_mask_is_fine():
-    data, mask, models = _volume()
+    data, mask, models = synthetic.volume()
     data = data.copy()
     data[:, 0, 0, 0] = np.nan  # outside the mask
     assert np.isfinite(searchlight_rsa(data, mask, models[0], radius=2, progress=False)[mask]).all()
 
 
 def test_threads_and_groups_give_bit_for_bit_the_same_maps():
-    data, mask, models = _volume()
+    data, mask, models = synthetic.volume()
     one = searchlight_rsa(data, mask, models, radius=2.5, max_memory=2e5, n_jobs=1, progress=False)
     two = searchlight_rsa(data, mask, models, radius=2.5, max_memory=2e5, n_jobs=2, progress=False)
     assert np.array_equal(one, two, equal_nan=True)

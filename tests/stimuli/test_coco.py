@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -13,7 +12,7 @@ import pytest
 from PIL import Image
 
 import distributed  # noqa: F401  (a requirement: these tests must run, never skip)
-from repalign.distributed import local_cluster
+import synthetic
 from repalign.models import blt
 from repalign.models.shards import extract_image_features
 from repalign.stimuli.coco import coco_image_list
@@ -24,75 +23,10 @@ def _images(n, size=20, seed=0):
     return [Image.fromarray(rng.integers(0, 256, (size, size + 4, 3), dtype=np.uint8)) for _ in range(n)]
 
 
-def _write_coco(root, with_caption_for_all=True):
-    (root / "annotations").mkdir(parents=True)
-    (root / "val2017").mkdir()
-    images = []
-    for k, img in enumerate(_images(3, size=30)):
-        name = f"{k + 1:012d}.jpg"
-        img.save(root / "val2017" / name)
-        images.append({"id": k + 1, "file_name": name, "width": 34, "height": 30})
-    caps = [
-        {"image_id": i, "id": 10 * i + j, "caption": f"caption {j} of image {i}"}
-        for i in (1, 2, 3)
-        for j in range(2)
-        if with_caption_for_all or i != 2
-    ]
-    (root / "annotations" / "captions_val2017.json").write_text(json.dumps({"images": images, "annotations": caps}))
-    inst = {
-        "images": images,
-        "categories": [{"id": 1, "name": "person"}, {"id": 18, "name": "dog"}],
-        "annotations": [
-            {"image_id": 1, "category_id": 18, "id": 1},
-            {"image_id": 1, "category_id": 1, "id": 2},
-            {"image_id": 3, "category_id": 1, "id": 3},
-        ],
-    }
-    (root / "annotations" / "instances_val2017.json").write_text(json.dumps(inst))
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    cm = local_cluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="2GB")
-    client = cm.__enter__()
-    state = {"client": client, "cm": cm, "open": True}
-    yield state
-    if state["open"]:
-        cm.__exit__(None, None, None)
-
-
-@pytest.fixture(scope="module")
-def coco_folder(tmp_path_factory):
-    """A tiny COCO-format folder: 10 COCO-MINI photos (shrunk) and a captions annotation file."""
-    from repalign.stimuli import load_stimuli
-
-    root = tmp_path_factory.mktemp("coco")
-    (root / "images").mkdir()
-    stim = load_stimuli("coco_mini")
-    entries = []
-    for k in range(10):
-        img = stim.images[k]
-        img.thumbnail((96, 96))
-        name = f"{int(stim.ids[k]):012d}.jpg"
-        img.save(root / "images" / name, quality=90)
-        entries.append({"id": int(stim.ids[k]), "file_name": name})
-    (root / "captions.json").write_text(json.dumps({"images": entries[::-1], "annotations": []}))
-    return root
-
-
-@pytest.fixture(scope="module")
-def local_features(coco_folder, tmp_path_factory):
-    """Single-process reference: shards of 3 images, EfficientNet-Lite0 stage 3 (40-d)."""
-    ids, files = coco_image_list(coco_folder / "images", coco_folder / "captions.json")
-    return extract_image_features(
-        files, tmp_path_factory.mktemp("local"), ids=ids, layer="stage3", shard_size=3, batch_size=2, progress=False
-    )
-
-
 def test_from_coco_and_coco_image_list_share_one_reader(tmp_path):
     from repalign.stimuli import coco_image_list, read_coco
 
-    _write_coco(tmp_path)
+    synthetic.write_coco(tmp_path)
     scenes = read_coco(tmp_path)
     listed = coco_image_list(tmp_path / "val2017", tmp_path / "annotations" / "captions_val2017.json")
     assert scenes.split == "val2017" and len(scenes) == len(listed) == 3

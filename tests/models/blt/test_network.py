@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+import synthetic
 from repalign.models import blt
 
 torch = pytest.importorskip("torch")
-
-
-def _tiny(readout="category", seed=0, out_features=None):
-    return blt.BLTNet(
-        n_layers=2, channels=(4, 8), timesteps=2, input_size=16, readout=readout, out_features=out_features, seed=seed
-    )
 
 
 def test_shapes_and_activations():
@@ -23,11 +18,11 @@ def test_shapes_and_activations():
     assert acts[0][0].shape == (2, 4, 16, 16)  # stride-2 first layer
     assert acts[1][2].shape == (2, 8, 8, 8) and acts[2][1].shape == (2, 16, 4, 4)
     assert net(torch.zeros(1, 3, 32, 32)).shape == (3, 1, 768)
-    assert _tiny().readout.out_features == len(blt.COCO_CATEGORIES) == 80
+    assert synthetic.tiny().readout.out_features == len(blt.COCO_CATEGORIES) == 80
 
 
 def test_bltnet_is_a_module_class():
-    net = _tiny()
+    net = synthetic.tiny()
     assert isinstance(net, blt.BLTNet) and isinstance(net, torch.nn.Module)
     assert net.config == dict(
         n_layers=2, channels=[4, 8], timesteps=2, input_size=16, readout="category", out_features=80, seed=0
@@ -39,7 +34,7 @@ def test_bltnet_is_a_module_class():
 
 
 def test_input_errors():
-    net = _tiny()
+    net = synthetic.tiny()
     with pytest.raises(ValueError, match="16x16"):
         net(torch.zeros(1, 3, 24, 24))
     with pytest.raises(ValueError, match=r"shape \(batch, 3"):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import synthetic
 from repalign.models import blt
 from repalign.rdm import caption_word_rdm, content_words
 
@@ -17,22 +18,10 @@ def _images(n, size=20, seed=0):
     return [Image.fromarray(rng.integers(0, 256, (size, size + 4, 3), dtype=np.uint8)) for _ in range(n)]
 
 
-def _dataset(n=8, seed=0):
-    cats = [["dog"], ["cat", "dog"], ["car"], ["person"], ["dog", "person"], ["cat"], ["bus"], ["car", "person"]]
-    caps = [[f"a photo number {i}", "another caption"] for i in range(n)]
-    return blt.SceneDataset(_images(n, seed=seed), caps, [cats[i % len(cats)] for i in range(n)], np.arange(n))
-
-
-def _tiny(readout="category", seed=0, out_features=None):
-    return blt.BLTNet(
-        n_layers=2, channels=(4, 8), timesteps=2, input_size=16, readout=readout, out_features=out_features, seed=seed
-    )
-
-
 def test_recurrence_changes_later_timesteps_only():
     """t = 0 is a pure feed-forward sweep: zeroing the lateral and top-down weights leaves it unchanged,
     while later timesteps do change."""
-    net = _tiny(seed=3).eval()
+    net = synthetic.tiny(seed=3).eval()
     x = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         full = net(x)
@@ -47,45 +36,50 @@ def test_init_seeded_and_global_state_untouched():
     torch.manual_seed(123)
     before = torch.rand(1)
     torch.manual_seed(123)
-    a = _tiny(seed=5)
+    a = synthetic.tiny(seed=5)
     after = torch.rand(1)
-    b, c = _tiny(seed=5), _tiny(seed=6)
+    b, c = synthetic.tiny(seed=5), synthetic.tiny(seed=6)
     assert torch.equal(before, after)  # building a net does not consume global random state
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert not torch.equal(a.bottom_up[0].weight, c.bottom_up[0].weight)
 
 
 def test_seed_accepts_a_generator():
-    a = _tiny(seed=np.random.default_rng(7))
-    b = _tiny(seed=np.random.default_rng(7))
+    a = synthetic.tiny(seed=np.random.default_rng(7))
+    b = synthetic.tiny(seed=np.random.default_rng(7))
     assert a.config["seed"] == b.config["seed"] == int(np.random.default_rng(7).integers(0, 2**63 - 1))
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
-    ref = _tiny(seed=a.config["seed"])  # a Generator is one draw of an int seed
+    ref = synthetic.tiny(seed=a.config["seed"])  # a Generator is one draw of an int seed
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), ref.parameters()))
     with pytest.raises(ValueError, match="seed"):
-        _tiny(seed=-1)
+        synthetic.tiny(seed=-1)
     with pytest.raises(TypeError, match="Generator"):
-        _tiny(seed=1.5)
-    ds = _dataset()
-    ha = blt.train(_tiny(), ds, epochs=1, batch_size=4, seed=np.random.default_rng(3), progress=False)
+        synthetic.tiny(seed=1.5)
+    ds = synthetic.dataset()
+    ha = blt.train(synthetic.tiny(), ds, epochs=1, batch_size=4, seed=np.random.default_rng(3), progress=False)
     hb = blt.train(
-        _tiny(), ds, epochs=1, batch_size=4, seed=int(np.random.default_rng(3).integers(0, 2**63 - 1)), progress=False
+        synthetic.tiny(),
+        ds,
+        epochs=1,
+        batch_size=4,
+        seed=int(np.random.default_rng(3).integers(0, 2**63 - 1)),
+        progress=False,
     )
     assert ha["step_loss"] == hb["step_loss"]
 
 
 def test_category_loss_falls():
-    ds = _dataset()
-    h = blt.train(_tiny(), ds, epochs=20, batch_size=8, lr=3e-2, schedule="constant", progress=False)
+    ds = synthetic.dataset()
+    h = blt.train(synthetic.tiny(), ds, epochs=20, batch_size=8, lr=3e-2, schedule="constant", progress=False)
     assert h["train_loss"][-1] < 0.3 * h["train_loss"][0]  # measured: 0.70 -> 0.05
     assert h["steps"] == 20 and len(h["step_loss"]) == 20
 
 
 def test_embedding_loss_falls_with_given_targets():
-    ds = _dataset()
+    ds = synthetic.dataset()
     y = np.random.default_rng(0).normal(size=(8, 12)).astype(np.float32)
     h = blt.train(
-        _tiny("embedding", out_features=12),
+        synthetic.tiny("embedding", out_features=12),
         ds,
         targets=y,
         epochs=20,
@@ -99,11 +93,11 @@ def test_embedding_loss_falls_with_given_targets():
 
 
 def test_embedding_dimension_mismatch():
-    ds = _dataset()
+    ds = synthetic.dataset()
     with pytest.raises(ValueError, match="out_features=12"):
-        blt.train(_tiny("embedding", out_features=12), ds, targets=np.ones((8, 768)), progress=False)
+        blt.train(synthetic.tiny("embedding", out_features=12), ds, targets=np.ones((8, 768)), progress=False)
     with pytest.raises(ValueError, match="8 images"):
-        blt.train(_tiny("embedding", out_features=12), ds, targets=np.ones((7, 12)), progress=False)
+        blt.train(synthetic.tiny("embedding", out_features=12), ds, targets=np.ones((7, 12)), progress=False)
 
 
 def test_objective_loss_values():
@@ -119,8 +113,8 @@ def test_objective_loss_values():
 
 
 def test_training_is_deterministic():
-    ds = _dataset()
-    a, b = _tiny(), _tiny()
+    ds = synthetic.dataset()
+    a, b = synthetic.tiny(), synthetic.tiny()
     ha = blt.train(a, ds, epochs=2, batch_size=4, progress=False)
     hb = blt.train(b, ds, epochs=2, batch_size=4, progress=False)
     assert ha["step_loss"] == hb["step_loss"]
@@ -128,14 +122,14 @@ def test_training_is_deterministic():
 
 
 def test_checkpoint_resume_reproduces(tmp_path):
-    ds = _dataset()
-    ref = _tiny()
+    ds = synthetic.dataset()
+    ref = synthetic.tiny()
     h_ref = blt.train(ref, ds, epochs=3, batch_size=4, progress=False)
     ckpt = tmp_path / "run.ckpt"
-    first = _tiny()
+    first = synthetic.tiny()
     blt.train(first, ds, epochs=3, batch_size=4, max_steps=4, checkpoint=ckpt, progress=False)  # 2 of 3 epochs
     assert ckpt.exists() and not list(tmp_path.glob("*.tmp"))
-    resumed = _tiny()
+    resumed = synthetic.tiny()
     h = blt.train(resumed, ds, epochs=3, batch_size=4, checkpoint=ckpt, progress=False)
     assert h["epoch"] == [1, 2, 3]
     np.testing.assert_allclose(h["step_loss"], h_ref["step_loss"], rtol=1e-6)
@@ -143,13 +137,18 @@ def test_checkpoint_resume_reproduces(tmp_path):
         torch.testing.assert_close(p, q)
     with pytest.raises(ValueError, match="another model"):
         blt.train(
-            _tiny("embedding", out_features=80), ds, objective="category", epochs=3, checkpoint=ckpt, progress=False
+            synthetic.tiny("embedding", out_features=80),
+            ds,
+            objective="category",
+            epochs=3,
+            checkpoint=ckpt,
+            progress=False,
         )
 
 
 def test_activations_and_validation_loss():
-    ds = _dataset()
-    net = _tiny()
+    ds = synthetic.dataset()
+    net = synthetic.tiny()
     h = blt.train(net, ds, epochs=1, batch_size=8, val_dataset=ds, progress=False)
     assert h["val_loss"][0] == pytest.approx(
         blt.evaluate(net, ds, ds.category_targets(), objective="category"), rel=1e-5
