@@ -29,7 +29,8 @@ name is imported across subpackages)::
 One vocabulary, used everywhere:
 
 - ``metric`` — the dissimilarity of an RDM (``"correlation"``, ``"euclidean"``, ``"cosine"``).
-- ``method`` — an RDM comparison (``"spearman"``, ``"pearson"``, ``"kendall_tau_a"``).
+- ``method`` — an RDM comparison (``"spearman"``, ``"pearson"``, ``"kendall_tau_a"``, ``"rho_a"``, ``"cosine"``,
+  ``"corr_cov"``, ``"cosine_cov"``: ``repalign.rdm.COMPARE_METHODS``).
 - ``measure`` — an alignment measure between two spaces (``"rsa"``, ``"cka"``, ``"mutual_knn"``).
 - ``n_components`` — the number of dimensions kept or produced.
 - ``seed`` — an ``int`` or a :class:`numpy.random.Generator`, for every random step.

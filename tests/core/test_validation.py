@@ -128,6 +128,43 @@ class TestCheckSeed:
             v.check_seed(bad, "rs")
         _one_line(ei)
 
+    @pytest.mark.parametrize("bad", [-1, np.int64(-5)])
+    def test_refuses_negative_seeds_naming_the_argument(self, bad):
+        # today: numpy's "expected non-negative integer", which names no argument
+        with pytest.raises(ValueError, match=r"^rs must be a non-negative int") as ei:
+            v.check_seed(bad, "rs")
+        _one_line(ei)
+
+
+class TestCheckReal:
+    def test_accepts_python_and_numpy_reals(self):
+        assert v.check_real(0.25, "x") == 0.25
+        assert v.check_real(3, "x") == 3.0
+        assert v.check_real(np.float32(0.1), "x") == pytest.approx(0.1, abs=1e-8)
+        assert v.check_real(np.int64(2), "x", minimum=0, maximum=2) == 2.0
+        assert isinstance(v.check_real(np.float32(0.5), "x"), float)
+
+    @pytest.mark.parametrize("bad", ["0.5", None, True, np.bool_(True), 1 + 2j, [0.5], np.array([0.5])])
+    def test_refuses_non_reals(self, bad):
+        with pytest.raises(TypeError, match=r"^noise must be a real number") as ei:
+            v.check_real(bad, "noise")
+        _one_line(ei)
+
+    @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, np.float32("nan")])
+    def test_refuses_non_finite(self, bad):
+        with pytest.raises(ValueError, match=r"^noise must be finite") as ei:
+            v.check_real(bad, "noise")
+        _one_line(ei)
+
+    def test_bounds(self):
+        with pytest.raises(ValueError, match=r"^noise must be >= 0; got -0.1$"):
+            v.check_real(-0.1, "noise", minimum=0)
+        with pytest.raises(ValueError, match=r"^c must be <= 1; got 1.5$"):
+            v.check_real(1.5, "c", maximum=1)
+        with pytest.raises(ValueError, match=r"^s must be > 0; got 0$"):
+            v.check_real(0.0, "s", minimum=0, exclusive=True)
+        assert v.check_real(0.0, "noise", minimum=0) == 0.0
+
 
 class TestCheckStrings:
     def test_returns_list(self):

@@ -131,7 +131,8 @@ class TestCompareErrors:
             R.compare_rdms(self.a, _random_rdm(5, 1))
 
     def test_unknown_method(self):
-        with pytest.raises(ValueError, match=r"^method must be one of \('spearman', 'pearson', 'kendall_tau_a'\)"):
+        msg = r"^method must be one of \(.spearman., .pearson., .kendall_tau_a., .rho_a., .cosine., .corr_cov., .cosine_cov.\)"
+        with pytest.raises(ValueError, match=msg):
             R.compare_rdms(self.a, self.a, method="tau-b")
 
     def test_too_few_items(self):
@@ -159,3 +160,102 @@ class TestCompareErrors:
     def test_string_instead_of_array(self):
         with pytest.raises(TypeError, match=r"^a must hold numbers"):
             R.compare_rdms("rdm", self.a)
+
+
+class TestKendallTauASquareAndNaN:
+    def test_square_rdms_are_read_as_rdms(self):
+        # today's bug: square input was flattened (diagonal and both triangles): 0.284 instead of 0.127
+        a, b = _random_rdm(10, 1), _random_rdm(10, 2)
+        ref = R.compare_rdms(a, b, method="kendall_tau_a")
+        assert R.kendall_tau_a(a, b) == ref
+        assert R.kendall_tau_a(a, b) == pytest.approx(_tau_a_brute(squareform(a), squareform(b)), abs=1e-12)
+        assert R.kendall_tau_a(a, b) != pytest.approx(_tau_a_brute(a.ravel(), b.ravel()), abs=1e-3)
+
+    def test_nan_refused_naming_the_argument(self):
+        with pytest.raises(ValueError, match=r"^b contains 1 NaN"):
+            R.kendall_tau_a([1.0, 2.0, 3.0], [1.0, np.nan, 2.0])
+        with pytest.raises(ValueError, match=r"^a and b must have the same length"):
+            R.kendall_tau_a([1.0, 2.0, 3.0], [1.0, 2.0])
+        with pytest.raises(TypeError, match=r"^a must hold real numbers"):
+            R.kendall_tau_a(np.array([1, 2, 3j]), [1.0, 2.0, 3.0])
+
+
+def _double_centred_brute(v):
+    n = squareform(v).shape[0]
+    h = np.eye(n) - 1 / n
+    return h @ squareform(v) @ h
+
+
+class TestNewMethods:
+    def setup_method(self):
+        x = synthetic.patterns(12, 20, seed=4)
+        self.a = R.compute_rdm(x)
+        self.b = R.compute_rdm(x + np.random.default_rng(5).normal(scale=1.5, size=x.shape))
+        self.va, self.vb = squareform(self.a, checks=False), squareform(self.b, checks=False)
+
+    def test_rho_a_formula_and_ties(self):
+        m = self.va.size
+        ra, rb = np.argsort(np.argsort(self.va)) + 1.0, np.argsort(np.argsort(self.vb)) + 1.0
+        expected = 12 * np.dot(ra - ra.mean(), rb - rb.mean()) / (m**3 - m)
+        assert R.compare_rdms(self.a, self.b, method="rho_a") == pytest.approx(expected, abs=1e-12)
+        # without ties rho-a is Spearman's rho
+        assert R.compare_rdms(self.a, self.b, method="rho_a") == pytest.approx(spearmanr(self.va, self.vb)[0])
+        # a tie-heavy model: rho-a < Spearman (predicted ties are not rewarded), and rho-a of the data with itself
+        # broken into 2 categories is below 1
+        model = (self.va > np.median(self.va)).astype(float)
+        assert R.compare_rdms(model, self.vb, method="rho_a") < R.compare_rdms(model, self.vb, method="spearman")
+        assert R.compare_rdms(model, model, method="rho_a") == pytest.approx(0.75, abs=0.01)
+
+    def test_cosine_keeps_the_zero_point(self):
+        expected = self.va @ self.vb / np.linalg.norm(self.va) / np.linalg.norm(self.vb)
+        assert R.compare_rdms(self.a, self.b, method="cosine") == pytest.approx(expected, abs=1e-14)
+        # adding a constant changes the cosine but not the correlation
+        # the cosine counts the shared offset of the dissimilarities as agreement; the correlation ignores it
+        shifted = self.b + 5 * (1 - np.eye(12))
+        assert R.compare_rdms(self.a, shifted, method="cosine") > R.compare_rdms(self.a, self.b, method="cosine") > 0.9
+        assert R.compare_rdms(self.a, self.b, method="pearson") < 0.5
+        assert R.compare_rdms(self.a, self.b + 5 * (1 - np.eye(12)), method="pearson") == pytest.approx(
+            R.compare_rdms(self.a, self.b, method="pearson")
+        )
+
+    def test_whitened_methods_compare_double_centred_rdms(self):
+        ga, gb = _double_centred_brute(self.va), _double_centred_brute(self.vb)
+        cos = np.sum(ga * gb) / np.sqrt(np.sum(ga * ga) * np.sum(gb * gb))
+        assert R.compare_rdms(self.a, self.b, method="cosine_cov") == pytest.approx(cos, abs=1e-12)
+        ca, cb = _double_centred_brute(self.va - self.va.mean()), _double_centred_brute(self.vb - self.vb.mean())
+        corr = np.sum(ca * cb) / np.sqrt(np.sum(ca * ca) * np.sum(cb * cb))
+        assert R.compare_rdms(self.a, self.b, method="corr_cov") == pytest.approx(corr, abs=1e-12)
+        # on squared Euclidean RDMs, -HDH/2 is the centred Gram matrix: cosine_cov is linear CKA of the patterns
+        rng = np.random.default_rng(0)
+        x, y = rng.standard_normal((10, 6)), rng.standard_normal((10, 4))
+        y[:, :2] += x[:, :2]
+        dx, dy = R.compute_rdm(x, metric="euclidean") ** 2, R.compute_rdm(y, metric="euclidean") ** 2
+        xc, yc = x - x.mean(0), y - y.mean(0)
+        cka = np.sum((xc.T @ yc) ** 2) / np.linalg.norm(xc.T @ xc) / np.linalg.norm(yc.T @ yc)
+        assert R.compare_rdms(dx, dy, method="cosine_cov") == pytest.approx(cka, abs=1e-12)
+        assert abs(R.compare_rdms(dx, dy, method="cosine") - cka) > 0.05  # unwhitened: a different number
+
+    @pytest.mark.parametrize("method", ["rho_a", "cosine", "corr_cov", "cosine_cov"])
+    def test_match_rsatoolbox_and_correlate(self, method):
+        rsa = {"rho_a": "rho-a", "cosine": "cosine", "corr_cov": "corr_cov", "cosine_cov": "cosine_cov"}[method]
+        ref = rsa_compare(RDMs(self.va[None]), RDMs(self.vb[None]), method=rsa)[0, 0]
+        ours = R.compare_rdms(self.a, self.b, method=method)
+        assert ours == pytest.approx(ref, abs=1e-12)
+        assert R.correlate(self.va, self.vb, method=method) == ours
+        assert R.compare_rdms(self.a, self.a, method=method) == pytest.approx(1.0)
+
+    def test_degenerate_inputs_refused(self):
+        const = np.ones(15)
+        with pytest.raises(ValueError, match=r"^a is all zero"):
+            R.compare_rdms(np.zeros(15), self.vb[:15], method="cosine")
+        assert R.compare_rdms(const, self.vb[:15], method="cosine") > 0  # a constant RDM has a cosine
+        with pytest.raises(ValueError, match=r"^a is constant"):
+            R.compare_rdms(const, self.vb[:15], method="corr_cov")
+        with pytest.raises(ValueError, match=r"^b is all zero"):
+            R.compare_rdms(self.va[:15], np.zeros(15), method="cosine_cov")
+        assert R.compare_rdms(const, self.vb[:15], method="cosine_cov") > 0  # whitened, a constant RDM is not 0
+
+    def test_old_methods_unchanged(self):
+        # bit-identical to the scipy calls of the previous implementation
+        assert R.correlate(self.va, self.vb, method="spearman") == float(spearmanr(self.va, self.vb).statistic)
+        assert R.correlate(self.va, self.vb, method="pearson") == float(pearsonr(self.va, self.vb).statistic)

@@ -170,3 +170,26 @@ class TestForms:
             R.to_condensed(np.zeros((2, 3, 3)))
         with pytest.raises(TypeError, match=r"^rdm must hold numbers"):
             R.to_square("abc")
+
+
+class TestPrecisionAndComplex:
+    def test_complex_patterns_refused(self):
+        x = np.random.default_rng(0).random((5, 4)) + 1j
+        with pytest.raises(TypeError, match=r"^patterns must hold real numbers"):
+            R.compute_rdm(x)
+        with pytest.raises(TypeError, match=r"^rdm must hold real numbers"):
+            R.to_condensed(np.zeros((3, 3), complex))
+
+    def test_float32_rounding_asymmetry_tolerated(self):
+        a = R.compute_rdm(np.random.default_rng(1).random((6, 5))).astype(np.float32)
+        a[0, 1] += np.float32(1e-7)  # float32 rounding-level asymmetry (refused before: tolerance was 1e-8)
+        np.testing.assert_array_equal(R.to_condensed(a), R.to_condensed(a.T.copy().T))
+        assert R.condensed_stack(a[None]).shape == (1, 15)
+        assert R.square_stack(a[None]).shape == (1, 6, 6)
+        a[0, 1] += np.float32(1e-4)  # a real asymmetry is still refused
+        with pytest.raises(ValueError, match="not symmetric"):
+            R.to_condensed(a)
+        b = a.astype(np.float64)
+        b[0, 1] = b[1, 0] + 1e-7  # float64: the tolerance stays 1e-8
+        with pytest.raises(ValueError, match="not symmetric"):
+            R.to_condensed(b)

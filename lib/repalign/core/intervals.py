@@ -31,6 +31,12 @@ class Interval:
     high: float | np.ndarray
     level: float = 0.95
 
+    def __post_init__(self):
+        if isinstance(self.level, (bool, str)) or not isinstance(self.level, (int, float, np.floating)):
+            raise TypeError(f"level must be a number in (0, 1); got {self.level!r}")
+        if not 0 < float(self.level) < 1:  # also refuses NaN
+            raise ValueError(f"level must lie in (0, 1); got {self.level!r}")
+
     def __iter__(self):
         yield self.low
         yield self.high

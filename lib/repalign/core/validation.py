@@ -6,7 +6,37 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["check_choice", "check_finite", "check_images", "check_int", "check_matrix", "check_seed", "check_strings"]
+__all__ = [
+    "check_bool",
+    "check_choice",
+    "check_finite",
+    "check_images",
+    "check_int",
+    "check_matrix",
+    "check_not_complex",
+    "check_real",
+    "check_seed",
+    "check_strings",
+]
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` as ``bool`` if it is a bool (or ``numpy.bool_``), else raise ``TypeError``.
+
+    Parameters
+    ----------
+    value : object
+        The argument to check (strings such as ``"no"`` and numbers are refused).
+    name : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 def check_choice(value, name: str, choices: Iterable[str]) -> str:
@@ -61,13 +91,79 @@ def check_matrix(x, name: str, ndim: int = 2, min_rows: int = 1, finite: bool = 
     return arr
 
 
+def check_not_complex(x, name: str) -> np.ndarray:
+    """Return ``x`` as an array, refusing complex numbers (``astype(float)`` would drop the imaginary part).
+
+    Parameters
+    ----------
+    x : array-like
+        The input.
+    name : str
+        Name used in the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``numpy.asarray(x)``, its dtype unchanged.
+    """
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged sequences and the like
+        raise TypeError(f"{name} must be an array-like of numbers ({exc})") from None
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+    return arr
+
+
 def check_seed(seed, name: str = "seed") -> np.random.Generator:
     """Turn ``seed`` (int or Generator) into a Generator; ``None`` is refused (determinism)."""
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"{name} must be an int or numpy.random.Generator; got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"{name} must be a non-negative int or a numpy.random.Generator; got {int(seed)}")
     return np.random.default_rng(int(seed))
+
+
+def check_real(
+    value,
+    name: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    exclusive: bool = False,
+) -> float:
+    """Return ``value`` as a finite ``float`` within bounds.
+
+    Python and numpy real scalars (``np.float32(0.1)``, ``np.int64(2)``) are accepted; bools, strings,
+    complex numbers, arrays and NaN or infinite values are refused with a one-line error naming ``name``.
+
+    Parameters
+    ----------
+    value : int, float or numpy real scalar
+        The number to check.
+    name : str
+        The argument's name, for the error message.
+    minimum, maximum : float, optional
+        Bounds (inclusive unless ``exclusive``).
+    exclusive : bool
+        Whether the bounds themselves are refused.
+
+    Returns
+    -------
+    float
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r:.40}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value}")
+    if minimum is not None and (value <= minimum if exclusive else value < minimum):
+        raise ValueError(f"{name} must be {'>' if exclusive else '>='} {minimum}; got {value:g}")
+    if maximum is not None and (value >= maximum if exclusive else value > maximum):
+        raise ValueError(f"{name} must be {'<' if exclusive else '<='} {maximum}; got {value:g}")
+    return value
 
 
 def check_strings(texts, name: str) -> list[str]:

@@ -8,6 +8,7 @@ from scipy.spatial.distance import pdist, squareform
 from repalign.core.validation import (
     check_choice,
     check_matrix,
+    check_not_complex,
 )
 
 __all__ = [
@@ -74,11 +75,14 @@ def check_same_items(x: np.ndarray, y: np.ndarray, *, names: tuple[str, str] = (
     return n_x
 
 
-def _check_square(rdm: np.ndarray, name: str, atol: float) -> np.ndarray:
+def _check_square(rdm: np.ndarray, name: str, atol: float, dtype=np.float64) -> np.ndarray:
     if rdm.shape[0] != rdm.shape[1]:
         raise ValueError(f"{name} must be square; got shape {rdm.shape}")
     if rdm.shape[0] < 2:
         raise ValueError(f"{name} must hold at least 2 items; got {rdm.shape[0]}")
+    # the tolerance is scaled to the input's precision: a float32 RDM carries rounding errors of ~1e-7
+    if np.issubdtype(dtype, np.floating):
+        atol = max(atol, 16 * float(np.finfo(dtype).eps))
     scale = max(1.0, float(np.max(np.abs(rdm))))
     if not np.allclose(rdm, rdm.T, rtol=0, atol=atol * scale):
         raise ValueError(f"{name} is not symmetric (max |A - A.T| = {np.max(np.abs(rdm - rdm.T)):.3g})")
@@ -89,12 +93,12 @@ def _check_square(rdm: np.ndarray, name: str, atol: float) -> np.ndarray:
 
 def _check_rdm(rdm, name: str, atol: float) -> np.ndarray:
     """A checked float RDM as given: condensed (1-D, of a valid length) or square (symmetric, zero diagonal)."""
-    arr = np.asarray(rdm)
+    arr = check_not_complex(rdm, name)
     if arr.ndim == 1:
         arr = check_matrix(arr, name, ndim=1)
         n_items_from_condensed(arr.size, name=name)
         return arr
-    return _check_square(check_matrix(arr, name, ndim=2), name, atol)
+    return _check_square(check_matrix(arr, name, ndim=2), name, atol, arr.dtype)
 
 
 def to_condensed(rdm, *, name: str = "rdm", atol: float = 1e-8) -> np.ndarray:
@@ -107,7 +111,8 @@ def to_condensed(rdm, *, name: str = "rdm", atol: float = 1e-8) -> np.ndarray:
     name : str
         Name used in error messages.
     atol : float
-        Tolerance (relative to the largest absolute value) of the symmetry and zero-diagonal checks.
+        Tolerance (relative to the largest absolute value) of the symmetry and zero-diagonal checks; raised to
+        16 machine epsilons of the input's float dtype (about 1.9e-6 for float32).
 
     Returns
     -------
@@ -132,7 +137,7 @@ def to_square(rdm, *, name: str = "rdm", atol: float = 1e-8) -> np.ndarray:
     name : str
         Name used in error messages.
     atol : float
-        Tolerance of the symmetry and zero-diagonal checks of a square RDM.
+        Tolerance of the symmetry and zero-diagonal checks of a square RDM (see :func:`to_condensed`).
 
     Returns
     -------
@@ -150,16 +155,24 @@ def compute_rdm(patterns, *, metric: str = "correlation") -> np.ndarray:
     patterns : array-like, shape (n_items, n_features)
         One row per stimulus (e.g. model features or voxel patterns).
     metric : {"correlation", "euclidean", "cosine"}
-        ``"correlation"``: 1 - Pearson r between rows (the RSA default); ``"euclidean"``;
-        ``"cosine"``: 1 - cosine similarity.
+        ``"correlation"``: 1 - Pearson r between rows (the RSA default), equal to rsatoolbox's
+        ``calc_rdm(method="correlation")``; ``"euclidean"``: the Euclidean distance itself, whereas rsatoolbox's
+        ``"euclidean"`` is the squared distance divided by ``n_features`` (``compute_rdm(x, metric="euclidean")
+        ** 2 / n_features``); ``"cosine"``: 1 - cosine similarity. For cross-validated distances see
+        :func:`repalign.rdm.crossnobis.crossnobis_rdm`.
 
     Returns
     -------
     numpy.ndarray, shape (n_items, n_items)
         Symmetric, zero diagonal.
+
+    Raises
+    ------
+    TypeError
+        If ``patterns`` is complex or not numeric.
     """
     check_choice(metric, "metric", RDM_METRICS)
-    x = check_matrix(patterns, "patterns", ndim=2, min_rows=2)
+    x = check_matrix(check_not_complex(patterns, "patterns"), "patterns", ndim=2, min_rows=2)
     if x.shape[1] < 2 and metric == "correlation":
         raise ValueError("patterns needs at least 2 features (columns) for metric='correlation'")
     if metric in ("correlation", "cosine"):
@@ -190,7 +203,7 @@ def square_stack(x, *, name: str = "rdms") -> np.ndarray:
     numpy.ndarray, shape (n_subjects, n, n)
         ``n_subjects`` is 1 for a single RDM.
     """
-    arr = np.asarray(x, dtype=float)
+    arr = check_not_complex(x, name)
     if arr.ndim == 3:
         return np.stack([to_square(r, name=f"{name}[{i}]") for i, r in enumerate(arr)])
     return to_square(arr, name=name)[None]
@@ -210,7 +223,7 @@ def condensed_stack(rdms, *, name: str = "rdms") -> np.ndarray:
     -------
     numpy.ndarray, shape (n_subjects, n_pairs)
     """
-    arr = np.asarray(rdms, dtype=float)
+    arr = check_not_complex(rdms, name)
     if arr.ndim not in (2, 3):
         raise ValueError(
             f"{name} must be a stack of RDMs, (n_subjects, n, n) or (n_subjects, n_pairs); got shape {arr.shape}"
