@@ -250,7 +250,7 @@ class TestBootstrapErrors:
 
     def test_unknown_method(self, planted):
         with pytest.raises(ValueError, match=r"^method must be one of"):
-            bootstrap_rdm_correlation(*planted, method="cosine")
+            bootstrap_rdm_correlation(*planted, method="tau_b")
 
     @pytest.mark.parametrize("conf", [0, 1, 1.5, -0.1, 95])
     def test_confidence_out_of_range(self, planted, conf):
@@ -275,3 +275,22 @@ class TestBootstrapErrors:
     def test_seed_none_refused(self, planted):
         with pytest.raises(TypeError, match=r"^seed must be an int"):
             bootstrap_rdm_correlation(*planted, seed=None)
+
+
+@pytest.mark.parametrize("method", ["rho_a", "cosine"])
+def test_bootstrap_accepts_the_new_methods(planted, method):
+    r = bootstrap_rdm_correlation(*planted, method=method, n_boot=50, seed=0)
+    assert r.estimate == pytest.approx(compare_rdms(*planted, method=method), abs=1e-12)
+    assert r.ci.low <= r.estimate <= r.ci.high and r.distribution.size == 50
+
+
+@pytest.mark.parametrize("method", ["corr_cov", "cosine_cov"])
+def test_bootstrap_whitened_methods_need_whole_rdms(planted, method):
+    with pytest.raises(ValueError, match=rf"method='{method}' needs whole RDMs; with it, use over='participants'"):
+        bootstrap_rdm_correlation(*planted, method=method, n_boot=50)
+    rng = np.random.default_rng(0)
+    a = np.stack([planted[0] + squareform(rng.random(780)) for _ in range(4)])
+    b = np.stack([planted[1] + squareform(rng.random(780)) for _ in range(4)])
+    r = bootstrap_rdm_correlation(a, b, method=method, over="participants", n_boot=20, seed=0)
+    assert r.estimate == pytest.approx(compare_rdms(a.mean(0), b.mean(0), method=method), abs=1e-12)
+    assert np.all(np.isfinite(r.distribution)) and r.se > 0

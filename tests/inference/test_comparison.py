@@ -60,17 +60,14 @@ def test_point_estimates_match_rsatoolbox_eval_fixed(k92, method, theirs):
         fixed = eval_fixed(rsa_models, rsa_data, method=theirs)
     np.testing.assert_allclose(ours.per_subject, fixed.evaluations[0], atol=1e-10)
     np.testing.assert_allclose(ours.estimates, fixed.evaluations[0].mean(1), atol=1e-10)
-    if method == "spearman":
-        np.testing.assert_allclose(
-            [ours.noise_ceiling.lower, ours.noise_ceiling.upper], fixed.noise_ceiling, atol=1e-10
-        )
-    else:  # rsatoolbox z-scores before pooling: equal on z-scored data
+    # both pool as rsatoolbox does (ranks for Spearman, z-scored RDMs for Pearson): equal on the raw data
+    np.testing.assert_allclose([ours.noise_ceiling.lower, ours.noise_ceiling.upper], fixed.noise_ceiling, atol=1e-10)
+    if method == "pearson":  # and the bound is the one of z-scored data
         iu, ju = np.triu_indices(hit.shape[1], 1)
         v = hit[:, iu, ju]
         z = (v - v.mean(1, keepdims=True)) / v.std(1, keepdims=True)
         nc = noise_ceiling(z, method="pearson")
         np.testing.assert_allclose([nc.lower, nc.upper], fixed.noise_ceiling, atol=1e-10)
-        assert abs(ours.noise_ceiling.lower - fixed.noise_ceiling[0]) > 1e-3  # the convention differs on raw data
 
 
 def test_stimulus_resample_matches_rsatoolbox_subsample_pattern(k92):
@@ -177,7 +174,7 @@ def test_subjects_resample_keeps_per_subject_values(k92):
     np.testing.assert_allclose(r.distribution, expected)
 
 
-@pytest.mark.parametrize("method", ["pearson", "kendall_tau_a"])
+@pytest.mark.parametrize("method", ["pearson", "kendall_tau_a", "rho_a", "cosine", "corr_cov", "cosine_cov"])
 def test_other_methods_match_compare_rdms_and_noise_ceiling(method):
     from repalign.rdm import compare_rdms
 
@@ -185,7 +182,8 @@ def test_other_methods_match_compare_rdms_and_noise_ceiling(method):
     shared = rng.standard_normal((12, 5))
     data = np.stack([pdist(shared + rng.standard_normal(shared.shape), "correlation") for _ in range(4)])
     models = {"true": pdist(shared, "correlation"), "noise": pdist(rng.standard_normal((12, 5)))}
-    r = compare_models(models, data, method=method, n_boot=20, progress=False)
+    resample = "subjects" if method.endswith("_cov") else "both"  # whitened comparisons need whole RDMs
+    r = compare_models(models, data, method=method, n_boot=20, resample=resample, progress=False)
     assert r.per_subject[1, 2] == compare_rdms(models["noise"], data[2], method=method)
     assert r.noise_ceiling == noise_ceiling(data, method=method)
     # the lower bound of a sample with all stimuli and subjects kept equals the noise ceiling's
@@ -202,7 +200,7 @@ def test_other_methods_match_compare_rdms_and_noise_ceiling(method):
         (dict(models={"a": pdist(np.eye(5))}), ValueError, r"models\['a'\] describes 5 items"),
         (dict(models={"flat": np.zeros(6)}), ValueError, r"models\['flat'\] is constant"),
         (dict(data=pdist(np.eye(4))), ValueError, "data must be a stack of RDMs"),
-        (dict(data=pdist(np.eye(4))[None]), ValueError, "data must hold at least 2"),
+        (dict(data=pdist(np.arange(4.0)[:, None])[None]), ValueError, "data must hold at least 2"),
         (dict(method="rho-a"), ValueError, "method must be one of"),
         (dict(resample="people"), ValueError, "resample must be one of"),
         (dict(n_boot=5), ValueError, "n_boot must be >= 10"),

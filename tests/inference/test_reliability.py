@@ -67,7 +67,7 @@ def test_split_half_odd_group_and_errors(group):
     with pytest.raises(ValueError, match="at least 4"):
         inference.split_half_reliability(group[:3])
     with pytest.raises(ValueError, match="method"):
-        inference.split_half_reliability(group, method="cosine")
+        inference.split_half_reliability(group, method="tau_b")
 
 
 def test_reference_size_curve(group):
@@ -81,3 +81,15 @@ def test_reference_size_curve(group):
         inference.reference_size_curve(group, ref, sizes=[13])
     with pytest.raises(ValueError):
         inference.reference_size_curve(group, ref[:-1], sizes=[2])
+
+
+def test_reliability_refuses_a_single_rdm_and_a_constant_participant(group):
+    single = squareform(pdist(np.random.default_rng(0).standard_normal((10, 3))))  # 10 x 10: rows of 5 items
+    with pytest.raises(ValueError, match=r"^rdms is a single 10x10 RDM where a stack is needed"):
+        inference.agreement_matrix(single)
+    with pytest.raises(ValueError, match=r"^rdms is a single 10x10 RDM"):
+        inference.split_half_reliability(single)
+    bad = np.array(group, dtype=float).copy()
+    bad[1] = 2.0
+    with pytest.raises(ValueError, match=r"^rdms\[1\] is constant"):
+        inference.agreement_matrix(bad)

@@ -78,3 +78,46 @@ def test_cv_nnls_bad_inputs(groups):
         inference.cv_nnls(bad, b[0])
     with pytest.raises(ValueError, match="stack of RDMs"):
         inference.cv_nnls(a[0], b[0])
+
+
+def test_cv_nnls_intercept_recovers_a_planted_offset():
+    rng = np.random.default_rng(3)
+    x = np.stack([pdist(rng.standard_normal((40, 6))) for _ in range(6)])
+    target = 5.0 + 2.0 * x[1] + 0.5 * x[4] + 0.01 * rng.standard_normal(x.shape[1])
+    free = inference.cv_nnls(x, target, n_folds=5, seed=0, fit_intercept=True)
+    np.testing.assert_allclose(free.intercepts, 5.0, atol=0.1)
+    np.testing.assert_allclose(free.weights.mean(0), [0, 2.0, 0, 0, 0.5, 0], atol=0.05)
+    assert free.score > 0.99
+    plain = inference.cv_nnls(x, target, n_folds=5, seed=0)  # default: no intercept, as before
+    np.testing.assert_array_equal(plain.intercepts, np.zeros(5))
+    assert plain.score < free.score
+    # the fitted level enters the predictions, not only the weights
+    assert squareform(free.predicted).mean() == pytest.approx(target.mean(), rel=0.01)
+
+
+def test_cv_nnls_intercept_equals_scipy_nnls_with_a_free_constant(groups):
+    """Each fold equals scipy's nnls with the constant as two non-negative columns (+1 and -1)."""
+    from scipy.optimize import nnls
+
+    a, b = groups
+    target = b.mean(0)
+    fit = inference.cv_nnls(a, target, n_folds=4, seed=2, fit_intercept=True)
+    n = squareform(target).shape[0]
+    iu, ju = np.triu_indices(n, k=1)
+    for k, held in enumerate(inference.stimulus_folds(n, n_folds=4, seed=2)):
+        out = np.isin(np.arange(n), held)
+        train = ~(out[iu] | out[ju])
+        design = np.column_stack([a[:, train].T, np.ones(train.sum()), -np.ones(train.sum())])
+        coef, _ = nnls(design, target[train])
+        np.testing.assert_allclose(fit.weights[k], coef[:-2], atol=1e-8)
+        assert fit.intercepts[k] == pytest.approx(coef[-2] - coef[-1], abs=1e-8)
+
+
+def test_cv_nnls_refuses_a_single_square_rdm_and_a_non_bool_intercept(groups):
+    a, b = groups
+    rng = np.random.default_rng(0)
+    single = squareform(pdist(rng.standard_normal((6, 3))))  # 6 x 6 rows would pass as RDMs of 4 items
+    with pytest.raises(ValueError, match=r"^participant_rdms is a single 6x6 RDM where a stack is needed"):
+        inference.cv_nnls(single, pdist(rng.standard_normal((4, 3))), n_folds=2)
+    with pytest.raises(TypeError, match="fit_intercept must be a bool"):
+        inference.cv_nnls(a, b[0], fit_intercept="yes")

@@ -92,8 +92,10 @@ def bootstrap_rdm_correlation(
     a, b : array-like
         RDMs over the same stimuli: square, condensed, or stacks ``(n_subjects, n, n)`` (a stack
         is averaged over subjects before correlating).
-    method : {"spearman", "pearson", "kendall_tau_a"}
-        The RDM comparison (see :func:`repalign.rdm.compare_rdms`).
+    method : str
+        The RDM comparison (see :func:`repalign.rdm.compare_rdms`). The whitened ``"corr_cov"`` and
+        ``"cosine_cov"`` need whole RDMs: they are refused when stimuli are resampled (a resample
+        with duplicated stimuli is not an RDM over distinct conditions).
     over : {"stimuli", "participants", "both"}
         What to resample. ``"stimuli"`` draws stimuli with replacement; the pairs that a
         duplicated stimulus forms with its own copy (zero dissimilarity by construction) are
@@ -128,6 +130,8 @@ def bootstrap_rdm_correlation(
     """
     check_choice(over, "over", ("stimuli", "participants", "both"))
     check_choice(method, "method", COMPARE_METHODS)
+    if method in ("corr_cov", "cosine_cov") and over != "participants":
+        raise ValueError(f"method={method!r} needs whole RDMs; with it, use over='participants' (got over={over!r})")
     check_choice(interval, "interval", ("auto",) + INTERVAL_KINDS)
     if interval == "auto":
         interval = "bc" if over == "stimuli" else "centred"

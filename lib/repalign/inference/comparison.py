@@ -10,10 +10,11 @@ from repalign.core.intervals import Interval, check_level, percentile_interval
 from repalign.core.progress import progress_bar
 from repalign.core.validation import check_choice, check_int, check_seed
 from repalign.inference.bootstrap import _resampled_pairs
-from repalign.inference.ceiling import NoiseCeiling, noise_ceiling
+from repalign.inference.ceiling import NoiseCeiling, _pooling_rows, noise_ceiling
+from repalign.inference.effects import _subject_stack
 from repalign.inference.multiple import fdr
 from repalign.rdm.compare import COMPARE_METHODS, correlate
-from repalign.rdm.compute import condensed_stack, to_square
+from repalign.rdm.compute import to_square
 
 __all__ = ["RESAMPLE_UNITS", "ModelComparison", "compare_models"]
 
@@ -199,20 +200,19 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
 
 def _sample_scores(x: np.ndarray, y: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
     """Scores of one sample: every model (rows of ``x``) with every subject (rows of ``y``), ``(len(x), len(y))``,
-    and each subject's correlation with the mean of the others, ``(len(y),)`` (the terms of the lower
-    noise-ceiling bound, with the arithmetic of :func:`repalign.inference.noise_ceiling`: for ``"spearman"``
-    the RDMs are rank-transformed before averaging).
+    and each subject's correlation with the pooled RDM of the others, ``(len(y),)`` (the terms of the lower
+    noise-ceiling bound, pooled as in :func:`repalign.inference.noise_ceiling`: z-scored RDMs for ``"pearson"``,
+    ranks for the rank comparisons).
     """
     s = y.shape[0]
-    if method == "kendall_tau_a":
-        others = (y.sum(axis=0) - y) / (s - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = _pooling_rows(y, method)
+    others = (pooled.sum(axis=0) - pooled) / (s - 1)
+    if method not in ("spearman", "pearson"):
         scores = np.array([[correlate(a, b, method=method) for b in y] for a in x])
         return scores, np.array([correlate(y[i], others[i], method=method) for i in range(s)])
     if method == "spearman":
-        x, y = _rank_rows(x), _rank_rows(y)
-    others = (y.sum(axis=0) - y) / (s - 1)
-    if method == "spearman":
-        others = _rank_rows(others)
+        x, y, others = _rank_rows(x), _rank_rows(y), _rank_rows(others)
     uy = _unit_rows(y)
     return _unit_rows(x) @ uy.T, np.einsum("ij,ij->i", uy, _unit_rows(others))
 
@@ -254,8 +254,10 @@ def compare_models(
     data : array-like
         Subject RDMs ``(n_subjects, n, n)`` or ``(n_subjects, n_pairs)``, at least 2 subjects
         (e.g. the human IT fMRI RDMs of several people).
-    method : {"spearman", "pearson", "kendall_tau_a"}
-        The RDM comparison (see :func:`repalign.rdm.compare_rdms`).
+    method : str
+        The RDM comparison (see :func:`repalign.rdm.compare_rdms`), any of
+        :data:`repalign.rdm.COMPARE_METHODS`; the whitened ``"corr_cov"`` and ``"cosine_cov"`` need whole
+        RDMs, so they are accepted only with ``resample="subjects"``.
     n_boot : int
         Bootstrap samples (at least 10).
     resample : {"stimuli", "subjects", "both"}
@@ -281,6 +283,8 @@ def compare_models(
     """
     check_choice(method, "method", COMPARE_METHODS)
     check_choice(resample, "resample", RESAMPLE_UNITS)
+    if method in ("corr_cov", "cosine_cov") and resample != "subjects":
+        raise ValueError(f"method={method!r} needs whole RDMs; with it, use resample='subjects' (got {resample!r})")
     n_boot = check_int(n_boot, "n_boot", minimum=10)
     level = check_level(level, "level")
     if isinstance(q, (bool, np.bool_)) or not isinstance(q, (int, float, np.floating)) or not 0 < q < 1:
@@ -288,7 +292,7 @@ def compare_models(
     rng = check_seed(seed)
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be a bool; got {type(progress).__name__}")
-    y = condensed_stack(data, name="data")
+    y = _subject_stack(data, "data", nonconstant=True)
     data_sq = np.stack([to_square(v, name=f"data[{s}]") for s, v in enumerate(y)])
     n_sub, n = data_sq.shape[0], data_sq.shape[1]
     if n_sub < 2:

@@ -32,8 +32,9 @@ def bootstrap_correlation(
     ----------
     x, y : array-like, shape (n,)
         Paired values; a pair with a NaN in either is dropped before anything is computed.
-    method : {"spearman", "pearson", "kendall_tau_a"}
-        The correlation.
+    method : str
+        The correlation: one of :data:`repalign.rdm.COMPARE_METHODS` except the whitened RDM comparisons
+        ``"corr_cov"`` and ``"cosine_cov"`` (defined for whole RDMs only; refused).
     n_boot : int
         Bootstrap samples (pairs drawn with replacement).
     confidence : float
@@ -49,6 +50,8 @@ def bootstrap_correlation(
         ``estimate`` (the correlation of all complete pairs), ``ci``, ``se`` and ``distribution``.
     """
     check_choice(method, "method", COMPARE_METHODS)
+    if method in ("corr_cov", "cosine_cov"):
+        raise ValueError(f"method={method!r} compares whole RDMs; it is undefined for paired observations x, y")
     check_choice(interval, "interval", INTERVAL_KINDS)
     n_boot = check_int(n_boot, "n_boot", minimum=10)
     confidence = check_level(confidence, "confidence")

@@ -30,9 +30,34 @@ def _checked_draws(method: str, n, name: str, seed) -> tuple[int, np.random.Gene
     return check_int(n, name, minimum=1), check_seed(seed)
 
 
-def _paired_stacks(rdms_a, rdms_b) -> tuple[np.ndarray, np.ndarray]:
+def _subject_stack(rdms, name: str, *, nonconstant: bool = False) -> np.ndarray:
+    """A stack of RDMs as a condensed ``(n_subjects, n_pairs)`` array (checked): the one reading rule of the package.
+
+    A 3-D array is a stack of square RDMs. A 2-D array is a stack of condensed rows, *unless* it is square
+    with a zero diagonal: then it is one square RDM (whose size may well be a triangular number, e.g. 10 x 10
+    = 10 condensed rows of 10 pairs for 5 items), which is refused rather than misread as rows. A single
+    participant is passed as ``rdm[None]``. With ``nonconstant``, a constant participant (whose correlation
+    with anything is undefined) is refused instead of turning the result into NaN.
+    """
+    arr = np.asarray(rdms)
+    if arr.ndim == 2 and arr.shape[0] == arr.shape[1] and arr.shape[0] > 1 and arr.dtype.kind in "iuf":
+        if np.all(np.diag(arr) == 0):
+            raise ValueError(
+                f"{name} is a single {arr.shape[0]}x{arr.shape[0]} RDM where a stack is needed; "
+                f"pass (n_subjects, n, n) or (n_subjects, n_pairs), e.g. {name}[None] for one participant"
+            )
+    x = condensed_stack(arr, name=name)
+    if nonconstant:
+        flat = np.flatnonzero(np.ptp(x, axis=1) == 0)
+        if flat.size:
+            raise ValueError(f"{name}[{flat[0]}] is constant; its correlation with anything is undefined")
+    return x
+
+
+def _paired_stacks(rdms_a, rdms_b, *, nonconstant: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Two stacks of RDMs as condensed ``(n_subjects, n_pairs)`` arrays over the same items (checked)."""
-    a, b = condensed_stack(rdms_a, name="rdms_a"), condensed_stack(rdms_b, name="rdms_b")
+    a = _subject_stack(rdms_a, "rdms_a", nonconstant=nonconstant)
+    b = _subject_stack(rdms_b, "rdms_b", nonconstant=nonconstant)
     check_same_items(a, b, names=("rdms_a", "rdms_b"))
     return a, b
 
@@ -46,13 +71,16 @@ def fixed_effects(rdms_a, rdms_b, *, method: str = "spearman") -> float:
     Parameters
     ----------
     rdms_a, rdms_b : array-like
-        Stacks ``(n_subjects, n, n)`` or ``(n_subjects, n_pairs)`` over the same stimuli.
-    method : {"spearman", "pearson", "kendall_tau_a"}
-        The RDM comparison.
+        Stacks ``(n_subjects, n, n)`` or ``(n_subjects, n_pairs)`` over the same stimuli. A 2-D array
+        that is square with a zero diagonal is one RDM, not a stack, and is refused (whatever its
+        size, it is never read as condensed rows); pass ``rdm[None]`` for a group of one.
+    method : str
+        The RDM comparison, one of :data:`repalign.rdm.COMPARE_METHODS`.
 
     Returns
     -------
     float
+        ``compare_rdms(mean(rdms_a), mean(rdms_b), method=method)``.
     """
     check_choice(method, "method", COMPARE_METHODS)
     a, b = _paired_stacks(rdms_a, rdms_b)
@@ -70,12 +98,15 @@ class RandomEffectsResult:
     per_participant : numpy.ndarray
         One value per participant of ``rdms_a`` (the mean over its row for ``"all"``): the units of
         the tests, so that non-independent pairs are not counted as independent observations.
-    mean, sem, t, p : float
-        Mean of ``per_participant``, its standard error, and a one-sample t-test against 0.
+    mean, sem, t : float
+        Mean of ``per_participant``, its standard error, and the one-sample t statistic against 0.
+    p : float
+        **Two-sided** p-value of that t-test (mean != 0).
     ci : repalign.core.Interval
         t-based 95 % interval of the mean.
     p_signflip : float
-        Sign-flip permutation p-value (one-sided, mean > 0).
+        **One-sided** sign-flip permutation p-value (mean > 0): ``(1 + #(null >= mean)) / (1 + n_perm)``.
+        For a positive mean it is comparable to ``p / 2``, not to ``p``.
     """
 
     correlations: np.ndarray
@@ -90,7 +121,8 @@ class RandomEffectsResult:
     def __repr__(self) -> str:
         return (
             f"RandomEffectsResult(mean={self.mean:.3f}, {self.ci.level:.0%} CI=[{self.ci.low:.3f}, {self.ci.high:.3f}], "
-            f"t={self.t:.2f}, p={self.p:.2g}, n={self.per_participant.size})"
+            f"t={self.t:.2f}, p(two-sided)={self.p:.2g}, p_signflip(one-sided)={self.p_signflip:.2g}, "
+            f"n={self.per_participant.size})"
         )
 
 
@@ -103,7 +135,7 @@ def random_effects(
     ----------
     rdms_a, rdms_b : array-like
         Stacks ``(n_subjects, n, n)`` or ``(n_subjects, n_pairs)`` over the same stimuli.
-    method : {"spearman", "pearson", "kendall_tau_a"}
+    method : str (one of :data:`repalign.rdm.COMPARE_METHODS`)
     pairing : {"all", "matched"}
         ``"all"``: every participant of ``a`` with every participant of ``b`` (different people did
         the two tasks); ``"matched"``: ``a[i]`` with ``b[i]`` (the same person did both).
@@ -115,6 +147,13 @@ def random_effects(
     Returns
     -------
     RandomEffectsResult
+        ``p`` is the two-sided t-test p-value, ``p_signflip`` the one-sided (mean > 0) sign-flip p-value.
+
+    Raises
+    ------
+    ValueError
+        If a stack is a single square RDM (see :func:`fixed_effects`) or holds a constant RDM (its
+        correlation with anything is undefined).
     """
     from scipy import stats as st
 
@@ -122,7 +161,7 @@ def random_effects(
     check_choice(pairing, "pairing", ("all", "matched"))
     n_perm = check_int(n_perm, "n_perm", minimum=1)
     rng = check_seed(seed)
-    a, b = _paired_stacks(rdms_a, rdms_b)
+    a, b = _paired_stacks(rdms_a, rdms_b, nonconstant=True)
     if pairing == "matched":
         if a.shape[0] != b.shape[0]:
             raise ValueError(
@@ -180,7 +219,7 @@ def group_size_curve(rdms_a, rdms_b, *, sizes, n_rep: int = 50, method: str = "s
         Group sizes, each at most the smaller stack's number of participants.
     n_rep : int
         Random draws per size.
-    method : {"spearman", "pearson", "kendall_tau_a"}
+    method : str (one of :data:`repalign.rdm.COMPARE_METHODS`)
         The RDM comparison.
     seed : int or numpy.random.Generator
         Seed of the draws of participants.
@@ -247,7 +286,7 @@ def session1_control(session1, first, *, n_boot: int = 1000, method: str = "spea
         the first value met in ``first`` is group ``a``.
     n_boot : int
         Bootstrap samples of the fixed-effects interval (stimuli resampled).
-    method : {"spearman", "pearson", "kendall_tau_a"}
+    method : str (one of :data:`repalign.rdm.COMPARE_METHODS`)
         The RDM comparison.
     seed : int or numpy.random.Generator
         Seed of the bootstrap and of the sign flips of the random-effects test.
@@ -256,7 +295,7 @@ def session1_control(session1, first, *, n_boot: int = 1000, method: str = "spea
     -------
     Session1Control
     """
-    x = condensed_stack(session1, name="session1")
+    x = _subject_stack(session1, "session1", nonconstant=True)
     first = np.asarray(first)
     if first.shape != (x.shape[0],):
         raise ValueError(f"first must hold one modality per participant ({x.shape[0]}); got shape {first.shape}")

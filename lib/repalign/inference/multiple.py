@@ -17,7 +17,8 @@ def fdr(pvalues, *, q: float = 0.05):
     Parameters
     ----------
     pvalues : array-like of float, any shape
-        p-values in [0, 1] (NaN allowed).
+        p-values in [0, 1] (NaN allowed). Numeric only: ``None``, strings and booleans are refused
+        with a ``TypeError``.
     q : float, default 0.05
         Target false discovery rate, in (0, 1).
 
@@ -32,10 +33,13 @@ def fdr(pvalues, *, q: float = 0.05):
         raise TypeError(f"q must be a number; got {type(q).__name__}")
     if not 0 < q < 1:
         raise ValueError(f"q must be in (0, 1); got {q}")
-    try:
-        p = np.asarray(pvalues, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError("pvalues must be an array-like of numbers") from None
+    if pvalues is None or isinstance(pvalues, (str, bytes)):
+        raise TypeError(f"pvalues must be an array-like of numbers; got {type(pvalues).__name__}")
+    raw = np.asarray(pvalues)
+    if raw.dtype.kind not in "iuf":
+        # strings ('0.01'), None, booleans and mixed objects are refused rather than coerced
+        raise TypeError(f"pvalues must be an array-like of numbers; got dtype {raw.dtype}")
+    p = raw.astype(np.float64)
     finite = np.isfinite(p)
     if np.any(np.isinf(p)):
         raise ValueError("pvalues contains infinite values")

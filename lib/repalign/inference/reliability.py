@@ -8,7 +8,7 @@ import numpy as np
 
 from repalign.core.intervals import Interval, percentile_interval
 from repalign.core.validation import check_choice, check_int
-from repalign.inference.effects import GroupSizeCurve, _checked_draws
+from repalign.inference.effects import GroupSizeCurve, _checked_draws, _subject_stack
 from repalign.rdm.compare import COMPARE_METHODS, correlate
 from repalign.rdm.compute import check_same_items, condensed_stack
 
@@ -51,7 +51,7 @@ def agreement_matrix(rdms, *, method: str = "spearman") -> np.ndarray:
     ----------
     rdms : array-like
         A stack ``(n_participants, n, n)`` or ``(n_participants, n_pairs)``.
-    method : {"spearman", "pearson", "kendall_tau_a"}
+    method : str (one of :data:`repalign.rdm.COMPARE_METHODS`)
         The RDM comparison.
 
     Returns
@@ -61,7 +61,7 @@ def agreement_matrix(rdms, *, method: str = "spearman") -> np.ndarray:
         (``values[np.triu_indices(n, 1)]`` lists each pair once).
     """
     check_choice(method, "method", COMPARE_METHODS)
-    x = condensed_stack(rdms, name="rdms")
+    x = _subject_stack(rdms, "rdms", nonconstant=True)
     n = x.shape[0]
     out = np.eye(n)
     for i in range(n):
@@ -150,7 +150,7 @@ def split_half_reliability(rdms, *, n_splits: int = 100, method: str = "spearman
         A stack ``(n_participants, n, n)`` or ``(n_participants, n_pairs)``, at least 4 participants.
     n_splits : int
         Random splits.
-    method : {"spearman", "pearson", "kendall_tau_a"}
+    method : str (one of :data:`repalign.rdm.COMPARE_METHODS`)
         The RDM comparison of the two half-group mean RDMs.
     seed : int or numpy.random.Generator
         Seed of the splits.
@@ -161,7 +161,7 @@ def split_half_reliability(rdms, *, n_splits: int = 100, method: str = "spearman
         The correlation of every split, their mean and its Spearman–Brown step-up.
     """
     n_splits, rng = _checked_draws(method, n_splits, "n_splits", seed)
-    x = condensed_stack(rdms, name="rdms")
+    x = _subject_stack(rdms, "rdms")
     n = x.shape[0]
     if n < 4:
         raise ValueError(f"split_half_reliability needs at least 4 participants; got {n}")
@@ -193,7 +193,7 @@ def reference_size_curve(
         Group sizes, each at most the number of participants. For the full group every draw is the same.
     n_rep : int
         Random draws of participants (without replacement) per size.
-    method : {"spearman", "pearson", "kendall_tau_a"}
+    method : str (one of :data:`repalign.rdm.COMPARE_METHODS`)
         The RDM comparison.
     seed : int or numpy.random.Generator
         Seed of the draws.
@@ -203,7 +203,7 @@ def reference_size_curve(
     GroupSizeCurve
     """
     n_rep, rng = _checked_draws(method, n_rep, "n_rep", seed)
-    x = condensed_stack(rdms, name="rdms")
+    x = _subject_stack(rdms, "rdms")
     ref = condensed_stack(np.asarray(reference)[None], name="reference")
     check_same_items(x, ref, names=("rdms", "reference"))
     ks, means, sds = [], [], []
