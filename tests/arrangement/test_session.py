@@ -27,4 +27,13 @@ def test_session_driven_programmatically():
     with pytest.raises(ValueError, match="positions"):
         s2.submit(np.zeros((4, 2)))
     with pytest.raises(ValueError, match="arena"):
-        s2.submit(np.full((5, 2), 2.0))
+        s2.submit(np.column_stack([2.0 + 0.1 * np.arange(5), np.zeros(5)]))  # distinct, outside the arena
+    with pytest.raises(ValueError, match="place all 5 items at one point"):
+        s2.submit(np.full((5, 2), 0.5))  # today: accepted, and the estimate is all NaN
+
+
+@pytest.mark.parametrize(("bad", "exc"), [("0.5", TypeError), (float("nan"), ValueError), (1.5, ValueError)])
+def test_session_refuses_bad_criterion_at_construction(bad, exc):
+    # today: "0.5" is silently coerced by float(); nan makes the session never stop early
+    with pytest.raises(exc, match=r"^criterion must be"):
+        A.ArrangementSession(5, criterion=bad)

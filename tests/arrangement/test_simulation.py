@@ -110,3 +110,62 @@ def test_bad_arguments():
         A.simulate_participant(np.full((5, 2), np.nan))
     with pytest.raises(TypeError, match="seed must be"):
         A.simulate_participant(synthetic.space(5), seed=None)
+
+
+# --------------------------------------------------------------------------- bad inputs (issue 17)
+def _rdm5():
+    d = compute_rdm(synthetic.space(5, 3, seed=2), metric="euclidean")
+    return d
+
+
+def test_noise_accepts_numpy_scalars_and_refuses_nan_and_strings():
+    x = synthetic.space(6, 3, seed=3)
+    # a valid np.float32 noise was refused; it now gives the same participant as the Python float
+    a = A.simulate_participant(x, n_trials=3, noise=np.float32(0.25), seed=1)
+    b = A.simulate_participant(x, n_trials=3, noise=float(np.float32(0.25)), seed=1)
+    assert len(a) == len(b) == 3
+    for (ia, pa), (ib, pb) in zip(a, b, strict=True):
+        np.testing.assert_array_equal(ia, ib)
+        np.testing.assert_allclose(pa, pb)
+    for call in (
+        lambda n: A.simulate_participant(x, n_trials=2, noise=n),
+        lambda n: A.arrange_subset(_rdm5(), noise=n),
+    ):
+        with pytest.raises(ValueError, match=r"^noise must be finite"):
+            call(float("nan"))  # today: a NaN arrangement (arrange_subset) or a numpy error about evidence
+        with pytest.raises(TypeError, match=r"^noise must be a real number"):
+            call("0.1")
+
+
+def test_simulate_participant_refuses_bad_criterion_seed_and_sizes():
+    x = synthetic.space(6, 3, seed=3)
+    with pytest.raises(TypeError, match=r"^criterion must be a real number"):
+        A.simulate_participant(x, n_trials=3, criterion="x")
+    with pytest.raises(ValueError, match=r"^seed must be a non-negative int"):
+        A.simulate_participant(x, n_trials=2, seed=-1)
+    with pytest.raises(ValueError, match=r"^subset_sizes is empty"):
+        A.simulate_participant(x, n_trials=3, design="random", subset_sizes=[])
+    with pytest.raises(ValueError, match=r"^max_items must be <= 6"):
+        A.simulate_participant(x, n_trials=3, max_items=9)
+
+
+def test_arrange_subset_refuses_non_rdms():
+    d = _rdm5()
+    with pytest.raises(ValueError, match=r"^dissimilarities must be square"):
+        A.arrange_subset(d[:, :4])
+    asym = d.copy()
+    asym[0, 1] += 1.0
+    with pytest.raises(ValueError, match=r"^dissimilarities must be symmetric"):
+        A.arrange_subset(asym)
+    with pytest.raises(ValueError, match=r"^max_iter must be >= 1"):
+        A.arrange_subset(d, max_iter=0)
+
+
+def test_recovery_refuses_bad_estimators_and_flags():
+    x = synthetic.space(6, 3, seed=3)
+    with pytest.raises(ValueError, match=r"^estimators is empty"):
+        A.simulate_recovery(x, n_trials=2, estimators=[])  # today: an empty result
+    with pytest.raises(TypeError, match=r"^estimators must be a sequence"):
+        A.simulate_recovery(x, n_trials=2, estimators="average")
+    with pytest.raises(TypeError, match=r"^progress must be True or False"):
+        A.simulate_participant(x, n_trials=2, progress="yes")

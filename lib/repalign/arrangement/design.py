@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from repalign.arrangement.trials import evidence_utility
-from repalign.core.validation import check_int, check_matrix, check_seed
+from repalign.core.validation import check_int, check_matrix, check_real, check_seed
 
 __all__ = ["DESIGNS", "lift_the_weakest", "random_subset"]
 
@@ -34,11 +34,11 @@ def lift_the_weakest(
     Parameters
     ----------
     evidence : array-like, shape (n_items, n_items)
-        Per-pair evidence, e.g. from :func:`evidence_matrix`.
+        Per-pair evidence, e.g. from :func:`evidence_matrix`: finite, non-negative and symmetric.
     criterion : float
-        Stopping rule: when every pair's utility is at least ``criterion``, return ``None``.
+        Stopping rule, in [0, 1]: when every pair's utility is at least ``criterion``, return ``None``.
     utility_scale, increment, cost_exponent : float
-        See above.
+        See above (finite; ``utility_scale`` and ``increment`` > 0, ``cost_exponent`` >= 0).
     max_items : int, optional
         Largest subset (default: all items).
     min_items : int
@@ -55,6 +55,14 @@ def lift_the_weakest(
         raise ValueError(f"evidence must be a square (n_items, n_items) matrix with n_items >= 3; got {ev.shape}")
     if np.any(ev < 0):
         raise ValueError("evidence must be non-negative")
+    if not np.allclose(ev, ev.T, rtol=1e-9, atol=1e-12):
+        raise ValueError(
+            f"evidence must be symmetric (per-pair evidence); max |e - e.T| = {np.abs(ev - ev.T).max():.3g}"
+        )
+    criterion = check_real(criterion, "criterion", minimum=0.0, maximum=1.0)
+    utility_scale = check_real(utility_scale, "utility_scale", minimum=0.0, exclusive=True)
+    increment = check_real(increment, "increment", minimum=0.0, exclusive=True)
+    cost_exponent = check_real(cost_exponent, "cost_exponent", minimum=0.0)
     max_items = n if max_items is None else check_int(max_items, "max_items", minimum=3, maximum=n)
     min_items = check_int(min_items, "min_items", minimum=3, maximum=max_items)
     util = evidence_utility(ev, scale=utility_scale)

@@ -7,7 +7,7 @@ import numpy as np
 from repalign.arrangement.design import lift_the_weakest
 from repalign.arrangement.inverse import inverse_mds
 from repalign.arrangement.trials import _evidence, check_trials
-from repalign.core.validation import check_int, check_seed
+from repalign.core.validation import check_int, check_real, check_seed
 
 __all__ = ["ArrangementSession"]
 
@@ -44,7 +44,7 @@ class ArrangementSession:
         self.n_items = check_int(n_items, "n_items", minimum=3)
         self.max_trials = check_int(max_trials, "max_trials", minimum=1)
         self.max_items = None if max_items is None else check_int(max_items, "max_items", minimum=3, maximum=n_items)
-        self.criterion = float(criterion)
+        self.criterion = check_real(criterion, "criterion", minimum=0.0, maximum=1.0)
         self._rng = check_seed(seed)
         self.trials: list = []
         self.evidence = np.zeros((self.n_items, self.n_items))

@@ -10,7 +10,7 @@ from repalign.arrangement.design import DESIGNS, lift_the_weakest, random_subset
 from repalign.arrangement.inverse import ESTIMATORS, inverse_mds
 from repalign.arrangement.trials import _evidence
 from repalign.core.progress import progress_bar
-from repalign.core.validation import check_choice, check_int, check_matrix, check_seed
+from repalign.core.validation import check_choice, check_int, check_matrix, check_real, check_seed
 from repalign.rdm.compute import compute_rdm
 from repalign.rdm.layout import classical_mds
 
@@ -39,9 +39,17 @@ def arrange_subset(dissimilarities, *, noise: float = 0.0, seed=0, max_iter: int
     from sklearn.manifold import smacof
 
     d = check_matrix(dissimilarities, "dissimilarities", ndim=2, min_rows=3)
+    if d.shape[0] != d.shape[1]:
+        raise ValueError(f"dissimilarities must be square (k, k); got shape {d.shape}")
+    if (
+        not np.allclose(d, d.T, rtol=1e-7, atol=1e-12)
+        or np.any(d < 0)
+        or np.any(np.abs(np.diag(d)) > 1e-9 * max(1.0, d.max()))
+    ):
+        raise ValueError("dissimilarities must be symmetric and non-negative with a zero diagonal")
+    noise = check_real(noise, "noise", minimum=0.0)
     rng = check_seed(seed)
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0; got {noise}")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
     x0 = classical_mds(d)
     x, _ = smacof(d, n_components=2, init=x0, n_init=1, max_iter=max_iter, random_state=0)
     x = x - x.mean(0)
@@ -101,13 +109,21 @@ def simulate_participant(
     check_choice(design, "design", DESIGNS)
     x = check_matrix(embedding, "embedding", ndim=2, min_rows=3)
     n_trials = check_int(n_trials, "n_trials", minimum=1)
-    if not isinstance(noise, (int, float)) or noise < 0:
-        raise ValueError(f"noise must be a non-negative number; got {noise!r}")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False; got {type(progress).__name__}")
+    noise = check_real(noise, "noise", minimum=0.0)
+    criterion = check_real(criterion, "criterion", minimum=0.0, maximum=1.0)
     rng = check_seed(seed)
     internal = compute_rdm(x, metric=metric)
     n = internal.shape[0]
+    if max_items is not None:
+        max_items = check_int(max_items, "max_items", minimum=3, maximum=n)
     if subset_sizes is not None:
+        if isinstance(subset_sizes, (str, bytes)) or not hasattr(subset_sizes, "__iter__"):
+            raise TypeError(f"subset_sizes must be a sequence of ints; got {type(subset_sizes).__name__}")
         subset_sizes = [check_int(s, "subset_sizes[i]", minimum=3, maximum=n) for s in subset_sizes]
+        if not subset_sizes:
+            raise ValueError("subset_sizes is empty; pass None for the default (10 items per trial)")
     trials, evidence = [], np.zeros((n, n))
     for t in progress_bar(range(n_trials), enabled=progress, desc="trials", unit="trial"):
         if t == 0:
@@ -175,6 +191,11 @@ def simulate_recovery(
     """
     from repalign.rdm.compare import compare_rdms
 
+    if isinstance(estimators, str) or not hasattr(estimators, "__iter__"):
+        raise TypeError(f"estimators must be a sequence of names from {ESTIMATORS}; got {type(estimators).__name__}")
+    estimators = list(estimators)
+    if not estimators:
+        raise ValueError(f"estimators is empty; pass one or more of {ESTIMATORS}")
     for e in estimators:
         check_choice(e, "estimators[i]", ESTIMATORS)
     trials = simulate_participant(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from repalign.core.validation import check_int, check_matrix
+from repalign.core.validation import check_finite, check_int, check_matrix, check_real
 
 __all__ = ["check_trials", "evidence_matrix", "evidence_utility", "partial_rdms", "trial_distances"]
 
@@ -56,6 +56,8 @@ def check_trials(trials, n_items: int, *, name: str = "trials") -> list[tuple[np
         pos = check_matrix(trial[1], f"{name}[{t}] positions", ndim=2)
         if pos.shape != (idx.size, 2):
             raise ValueError(f"{name}[{t}] positions must have shape ({idx.size}, 2); got {pos.shape}")
+        if np.all(pos == pos[0]):
+            raise ValueError(f"{name}[{t}] positions place all {idx.size} items at one point; no distances to read")
         out.append((idx.astype(np.intp), pos))
     return out
 
@@ -72,7 +74,9 @@ def trial_distances(positions) -> np.ndarray:
     -------
     numpy.ndarray, shape (k (k - 1) / 2,)
     """
-    pos = np.asarray(positions, dtype=float)
+    pos = check_matrix(positions, "positions", ndim=2)
+    if pos.shape[1] != 2:
+        raise ValueError(f"positions must have shape (k, 2); got {pos.shape}")
     i, j = np.triu_indices(pos.shape[0], k=1)
     return np.linalg.norm(pos[i] - pos[j], axis=1) / 2.0
 
@@ -144,11 +148,18 @@ def evidence_utility(evidence, *, scale: float = 10.0) -> np.ndarray:
     evidence : array-like
         Per-pair evidence (see :func:`evidence_matrix`).
     scale : float
-        How fast utility saturates.
+        How fast utility saturates (> 0).
 
     Returns
     -------
     numpy.ndarray
         Same shape as ``evidence``, in [0, 1).
     """
-    return 1.0 - np.exp(-scale * np.asarray(evidence, dtype=float))
+    scale = check_real(scale, "scale", minimum=0.0, exclusive=True)
+    ev = np.asarray(evidence)
+    if ev.dtype == object or not (np.issubdtype(ev.dtype, np.integer) or np.issubdtype(ev.dtype, np.floating)):
+        raise TypeError(f"evidence must hold real numbers; got dtype {ev.dtype}")
+    ev = check_finite(ev.astype(float), "evidence")
+    if np.any(ev < 0):
+        raise ValueError("evidence must be non-negative")
+    return 1.0 - np.exp(-scale * ev)

@@ -20,6 +20,15 @@ __all__ = ["CACHE_VERSION", "array_digest", "cached_array", "content_key"]
 CACHE_VERSION = f"{__version__}-1"
 
 
+def _json_default(value):
+    """numpy scalars and paths hash by their text (as always); other objects are refused, not hashed by id."""
+    from pathlib import PurePath
+
+    if isinstance(value, (np.generic, PurePath)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be part of a content key (its text is not its content)")
+
+
 def content_key(**parts) -> str:
     """Return a sha256 hex digest over keyword parts (bytes, str, numbers, lists, arrays)."""
     h = hashlib.sha256()
@@ -32,7 +41,11 @@ def content_key(**parts) -> str:
             h.update(str(value.dtype).encode() + str(value.shape).encode())
             h.update(np.ascontiguousarray(value).tobytes())
         else:
-            h.update(json.dumps(value, sort_keys=True, default=str).encode())
+            try:
+                text = json.dumps(value, sort_keys=True, default=_json_default)
+            except TypeError as exc:
+                raise TypeError(f"content_key part {name!r}: {exc}") from None
+            h.update(text.encode())
         h.update(b"\1")
     return h.hexdigest()
 
@@ -57,10 +70,34 @@ def cached_array(
         Sub-folder of the cache.
     enabled : bool
         ``False`` bypasses the cache entirely.
+
+    Returns
+    -------
+    numpy.ndarray
+        The stored or freshly computed array.
+
+    Raises
+    ------
+    IsADirectoryError
+        If a directory sits at the cache file's path (one line naming the path).
+    ValueError, TypeError
+        For a key that is not a plain file name, or ``compute`` returning a non-numeric array.
     """
+    if not isinstance(key, str) or not key or any(c in key for c in "/\\\0") or key in (".", ".."):
+        raise ValueError(f"key must be a non-empty file-name-safe string (e.g. from content_key); got {key!r:.60}")
+    if not isinstance(namespace, str) or not namespace or any(c in namespace for c in "\\\0") or ".." in namespace:
+        raise ValueError(f"namespace must be a cache sub-folder name; got {namespace!r:.60}")
+    if not callable(compute):
+        raise TypeError(f"compute must be callable; got {type(compute).__name__}")
+    if not isinstance(enabled, (bool, np.bool_)):
+        raise TypeError(f"enabled must be True or False; got {type(enabled).__name__} {enabled!r:.20}")
     if not enabled:
         return compute()
     path = paths.cache_dir(namespace) / f"{key}.npz"
+    if path.is_dir() or (path.exists() and not path.is_file()):
+        raise IsADirectoryError(
+            f"cache path {str(path)!r} is a directory, not a cache file; remove it or set REPALIGN_CACHE"
+        )
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as z:
@@ -74,6 +111,8 @@ def cached_array(
         warnings.warn(f"corrupt cache file {path} ({reason}); recomputing", RuntimeWarning, stacklevel=2)
         path.unlink(missing_ok=True)
     arr = np.asarray(compute())
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"compute must return a numeric array; got dtype {arr.dtype}")
     buf = io.BytesIO()
     np.savez(buf, array=arr, sha256=np.array(array_digest(arr)))
     paths.atomic_write_bytes(path, buf.getvalue())

@@ -25,6 +25,9 @@ def data_dir() -> Path:
 
 def cache_dir(*parts: str) -> Path:
     """Return (and create) a folder inside the repalign cache."""
+    for part in parts:
+        if not isinstance(part, str) or not part or Path(part).is_absolute() or ".." in Path(part).parts:
+            raise ValueError(f"cache_dir parts must be relative folder names inside the cache; got {part!r:.60}")
     env = os.environ.get("REPALIGN_CACHE")
     if env:
         root = Path(env)
@@ -38,7 +41,11 @@ def cache_dir(*parts: str) -> Path:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes; got {type(data).__name__}")
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"path {str(path)!r} is a directory; cannot write a file there")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

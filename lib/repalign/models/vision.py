@@ -13,6 +13,7 @@ import numpy as np
 from repalign.core.progress import progress_bar
 from repalign.core.validation import check_choice, check_images, check_int
 from repalign.io.cache import CACHE_VERSION, cached_array, content_key
+from repalign.stimuli.images import to_rgb
 
 __all__ = [
     "EFFICIENTNET_LAYERS",
@@ -66,7 +67,9 @@ def resize_center_crop(img, shorter: int, crop: int):
     """
     from PIL import Image
 
-    img = img.convert("RGB")
+    shorter = check_int(shorter, "shorter", minimum=1)
+    crop = check_int(crop, "crop", minimum=1)
+    img = to_rgb(img)
     w, h = img.size
     scale = shorter / min(w, h)
     img = img.resize((max(crop, round(w * scale)), max(crop, round(h * scale))), Image.BICUBIC)
@@ -81,7 +84,7 @@ def preprocess_image(img) -> np.ndarray:
     Parameters
     ----------
     img : PIL.Image.Image
-        Any mode (converted to RGB) and size.
+        Any mode (converted to 8-bit RGB by :func:`repalign.stimuli.to_rgb`, 16-bit and float images scaled) and size.
 
     Returns
     -------
@@ -153,7 +156,7 @@ def image_digest(img) -> bytes:
     """
     import hashlib
 
-    arr = np.asarray(img.convert("RGB"))
+    arr = np.asarray(to_rgb(img))
     return hashlib.sha256(str(arr.shape).encode() + arr.tobytes()).digest()
 
 
@@ -191,6 +194,9 @@ def image_features(
     """
     check_choice(model, "model", IMAGE_MODELS)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
+    for flag, value in (("progress", progress), ("cache", cache)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{flag} must be True or False; got {type(value).__name__} {value!r:.20}")
     single = layer is None or isinstance(layer, str)
     layers = ("head",) if layer is None else ((layer,) if isinstance(layer, str) else tuple(layer))
     if not layers:
