@@ -9,7 +9,7 @@ import numpy as np
 from repalign.arrangement.inverse import inverse_mds
 from repalign.arrangement.simulation import simulate_participant
 from repalign.core.progress import progress_bar
-from repalign.core.validation import check_int, check_matrix, check_seed
+from repalign.core.validation import check_int, check_matrix, check_real, check_seed
 from repalign.io.cache import CACHE_VERSION, cached_array, content_key
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "mixed_space",
     "normalise_space",
     "simulate_group",
+    "simulate_paired_groups",
     "simulate_two_sessions",
     "simulated_ma_rdms",
     "simulated_two_sessions",
@@ -69,10 +70,8 @@ def mixed_space(shared, specific, *, weight: float, noise: float, seed=0, noise_
     -------
     numpy.ndarray, shape (n_items, n_features_shared + n_features_specific + noise_dims)
     """
-    if not 0 <= weight <= 1:
-        raise ValueError(f"weight must be in [0, 1]; got {weight}")
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0; got {noise}")
+    weight = check_real(weight, "weight", minimum=0.0, maximum=1.0)
+    noise = check_real(noise, "noise", minimum=0.0)
     a, b = normalise_space(shared), normalise_space(specific)
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"shared and specific describe different numbers of items ({a.shape[0]} vs {b.shape[0]})")
@@ -155,6 +154,56 @@ def simulate_group(
     return np.stack(out)
 
 
+def simulate_paired_groups(
+    shared,
+    visual,
+    linguistic,
+    *,
+    n_participants: int,
+    n_trials: int,
+    mix: float = 0.6,
+    mix_sd: float = 0.1,
+    noise: float = 0.3,
+    placement_noise: float = 0.05,
+    seed=0,
+    progress: bool = True,
+) -> dict:
+    """Simulate participants who each do both MA tasks (a paired design) and return both RDM stacks.
+
+    Person ``p`` has one shared-space weight ``w_p ~ clip(N(mix, mix_sd), 0, 1)`` and one block of
+    idiosyncratic dimensions (:func:`mixed_space` with one seed per person), used in both tasks: their
+    visual and linguistic internal spaces differ only in the modality-specific block. Each task is an
+    independent lift-the-weakest session (no memory of the other task; see :func:`simulate_two_sessions`).
+
+    Parameters
+    ----------
+    shared, visual, linguistic : array-like, shape (n_items, n_features)
+        The shared and the two modality-specific spaces.
+    n_participants, n_trials : int
+        Persons, and the trial budget per task.
+    mix, mix_sd, noise, placement_noise : float
+        See :func:`simulate_group`.
+    seed : int or numpy.random.Generator
+    progress : bool
+
+    Returns
+    -------
+    dict of str -> numpy.ndarray
+        ``{"visual": (n_participants, n_items, n_items), "linguistic": ...}``; row ``p`` of both is person ``p``.
+    """
+    n_participants = check_int(n_participants, "n_participants", minimum=1)
+    rng = check_seed(seed)
+    specific = {"visual": visual, "linguistic": linguistic}
+    out = {m: [] for m in MODALITIES}
+    for _ in progress_bar(range(n_participants), enabled=progress, desc="participants", unit="participant"):
+        w = float(np.clip(rng.normal(mix, mix_sd), 0, 1))
+        person = int(rng.integers(2**31))
+        for m in MODALITIES:
+            space = mixed_space(shared, specific[m], weight=w, noise=noise, seed=person)
+            out[m].append(_estimated_rdm(space, n_trials=n_trials, placement_noise=placement_noise, rng=rng))
+    return {m: np.stack(v) for m, v in out.items()}
+
+
 def _cache_key(spaces: dict, **settings) -> str:
     """The on-disk cache key of a simulation on :func:`special100_spaces` with ``settings``."""
     return content_key(
@@ -171,6 +220,7 @@ def simulated_ma_rdms(
     mix: float = 0.6,
     noise: float = 0.3,
     seed: int = 2025,
+    paired: bool = False,
     progress: bool = True,
     cache: bool = True,
 ) -> dict:
@@ -187,8 +237,11 @@ def simulated_ma_rdms(
     noise : float
         Share of idiosyncratic noise in each participant's internal space.
     seed : int
-        An int, not a Generator: it is part of the cache key. The visual participants are simulated
-        with ``seed``, the linguistic ones with ``seed + 1``.
+        An int, not a Generator: it is part of the cache key. Unpaired, the visual participants are
+        simulated with ``seed``, the linguistic ones with ``seed + 1``.
+    paired : bool
+        ``True``: the same persons do both tasks (the MA study's design; :func:`simulate_paired_groups`),
+        so row ``p`` of both stacks is one person. ``False``: two independent groups (:func:`simulate_group`).
     progress, cache : bool
         Show progress; read and write the on-disk cache.
 
@@ -200,9 +253,16 @@ def simulated_ma_rdms(
     n_participants = check_int(n_participants, "n_participants", minimum=1)
     n_trials = check_int(n_trials, "n_trials", minimum=1)
     spaces = special100_spaces()
-    key = _cache_key(spaces, n=n_participants, trials=n_trials, mix=mix, noise=noise, seed=seed)
+    settings = dict(n=n_participants, trials=n_trials, mix=mix, noise=noise, seed=seed)
+    key = _cache_key(spaces, **settings, design="paired") if paired else _cache_key(spaces, **settings)
 
     def compute():
+        if paired:
+            kw = dict(n_participants=n_participants, n_trials=n_trials, mix=mix, noise=noise, seed=seed)
+            out = simulate_paired_groups(
+                spaces["shared"], spaces["visual"], spaces["linguistic"], **kw, progress=progress
+            )
+            return np.stack([out[m] for m in MODALITIES])
         return np.stack(
             [
                 simulate_group(
