@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export REPALIGN_CACHE ?= $(CURDIR)/.cache/repalign
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install lint format test book check-site serve browser clean
+.PHONY: install lint format test book student-edition check-site serve browser clean
 
 $(STAMP): requirements.txt requirements-models.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ book: install
 	# plotly as plain HTML (drawn in the static site); no progress bars in the pages
 	PLOTLY_RENDERER=sphinx_gallery TQDM_DISABLE=1 $(VENV)/bin/jupyter-book build -W --keep-going -n .
 	@echo "Built. Open _build/html/index.html in a browser, or run 'make serve' and visit http://127.0.0.1:8000"
+	@echo "Student and instructor editions (zips): _build/html/_static/downloads/ (linked from the syllabus)"
+
+# The student edition alone (the notebooks without the exercise solutions) and both zips, without building the site.
+student-edition: install
+	$(PY) book/_ext/student_edition.py _build/student-edition
 
 # Open every page of the built book in headless Chromium (offline): figures drawn, images loaded, clean console.
 check-site: install browser
