@@ -576,6 +576,55 @@ def check_site(
     return results
 
 
+ARENA_PAGE = "notebooks/02_multiple_arrangements.html"
+
+
+def play_arena(base_url: str, page_path: str = ARENA_PAGE, *, assets: CdnAssets | None = None) -> dict:
+    """Play the first trial of chapter 2's in-page arena on the built site, as a reader would (no kernel).
+
+    Clicks the short session, checks the test hooks, drags one thumbnail, presses *next trial* and
+    reads what the page shows. Returns ``{"items", "alts", "ids", "trial_text", "next_items", "problems"}``.
+    """
+    from playwright.sync_api import sync_playwright
+
+    assets = assets or CdnAssets()
+    with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="site-arena-") as profile:
+        context = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+            service_workers="block",
+        )
+        try:
+            watch = _PageWatch(base_url, assets)
+            page = context.new_page()
+            watch.attach(page)
+            page.goto(base_url + page_path, wait_until="load")
+            page.get_by_test_id("ma-start-0").click()
+            items = page.get_by_test_id("ma-item")
+            out = {
+                "items": items.count(),
+                "alts": items.evaluate_all("els => els.map(e => e.alt)"),
+                "ids": items.evaluate_all("els => els.map(e => e.dataset.item)"),
+            }
+            box = items.first.bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(x, y)
+            page.mouse.down()
+            page.mouse.move(x + 40, y + 25, steps=4)
+            page.mouse.up()
+            page.get_by_test_id("ma-next").click()
+            page.wait_for_timeout(300)
+            out["trial_text"] = page.locator(".repalign-arena-info").inner_text()
+            out["next_items"] = page.get_by_test_id("ma-item").count()
+            out["problems"] = list(watch.problems)
+            return out
+        finally:
+            context.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Check an already built site: ``python tests/chapters/sitecheck.py _build/html [--screenshots DIR]``."""
     import argparse

@@ -90,3 +90,16 @@ def test_plotly_figures_get_a_text_alternative():
     assert 'aria-label="Brain map"' in figure_a11y.label_html(page('{"title": {"text": "t"}}'), "Brain map")
     assert "aria-label" not in figure_a11y.label_html(page("{}"), None)  # nothing to say: the site test reports it
     assert 'title="Viewer"' in figure_a11y.label_html('<iframe srcdoc="x">', "Viewer")
+
+
+def test_a_reader_plays_the_arena_on_the_published_page(site_html: Path):
+    """Chapter 2's arena runs in the page with no kernel: 24 scenes with captions as alt text, trial 2 follows."""
+    if not sitecheck.CHROMIUM.exists():
+        pytest.skip(f"{sitecheck.CHROMIUM} not found")
+    pytest.importorskip("playwright")
+    with sitecheck.serve(site_html) as base_url:
+        got = sitecheck.play_arena(base_url)
+    assert got["problems"] == []
+    assert got["items"] == 24 and len(set(got["ids"])) == 24 and all(i.startswith("coco_") for i in got["ids"])
+    assert all(len(a) > 10 for a in got["alts"])  # each thumbnail's alt text is its first caption
+    assert got["trial_text"].startswith("Trial 2") and 3 <= got["next_items"] < 24

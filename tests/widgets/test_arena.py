@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -41,9 +43,10 @@ def test_front_end_is_shipped_as_package_data():
     from pathlib import Path
 
     static = Path(arena.__file__).parent / "_static"
-    js = (static / "arena.js").read_text()
-    assert "export default" in js and "pointermove" in js and 'model.send({ event: "next" })' in js
-    assert (static / "arena.css").is_file()
+    js = arena.front_end()
+    assert "export default" in js and "pointermove" in js and 'model.send({ event: "next", trial: number })' in js
+    assert "class MASession" in js and "export function mount" in js and "\nimport " not in js
+    assert (static / "arena.css").is_file() and (static / "ma_task.js").is_file()
 
 
 def test_widget_drives_a_session_to_an_rdm():
@@ -61,7 +64,7 @@ def test_widget_drives_a_session_to_an_rdm():
         idx = w.session.current_items
         assert len(w.thumbnails) == len(w.positions) == idx.size  # the browser shows this trial
         w.positions = arrange_subset(truth[np.ix_(idx, idx)], noise=0.0).tolist()  # "drag" the items
-        w._handle_message(w, {"event": "next"}, [])  # "press next"
+        w._handle_message(w, {"event": "next", "trial": w.trial}, [])  # "press next"
     assert done == [w.session] and "Done" in w.message
     assert 1 <= len(w.session.trials) <= 4
     est = w.session.estimate()
@@ -85,16 +88,42 @@ def test_submitted_positions_are_what_the_reader_left():
 
 def test_play_arrangement_shows_result_at_the_end():
     n = 6
-    box = arena.play_arrangement(
-        _images(n),
-        [str(i) for i in range(n)],
-        {"m": compute_rdm(np.arange(2 * n).reshape(n, 2) ** 2.0, metric="euclidean")},
-        max_trials=1,
+    m = compute_rdm(np.arange(2 * n).reshape(n, 2) ** 2.0, metric="euclidean")
+    people = np.stack([compute_rdm(np.random.default_rng(i).normal(size=(n, 2))) for i in range(5)])
+    game = arena.play_arrangement(
+        _images(n), [str(i) for i in range(n)], {"m": m}, ids=list("abcdef"), participants=people, max_trials=1
     )
-    w = box.children[0]
-    w.positions = (0.5 * np.column_stack([np.cos(np.arange(n)), np.sin(np.arange(n))])).tolist()
-    w.next()
-    assert w.done
+    assert isinstance(game, arena.ArenaWidget) and game.item_ids == list("abcdef") and game.result == {}
+    game.positions = (0.5 * np.column_stack([np.cos(np.arange(n)), np.sin(np.arange(n))])).tolist()
+    game.next()
+    assert game.done and "result is below" in game.message
+    # the learner reaches their session, RDM and correlations by name; the browser draws the same result
+    assert game.rdm.shape == (n, n) and game.correlations["m"] == pytest.approx(compare_rdms(game.rdm, m))
+    rows = {r["name"]: r for r in game.result["references"]}
+    assert (
+        rows["m"]["rho"] == pytest.approx(game.correlations["m"]) and rows["m"]["spread"][0] <= rows["m"]["spread"][1]
+    )
+    assert rows["simulated group mean"]["ceiling"] is not None and game.result["order"] == list(range(n))
+    tree = json.loads(game.export)
+    assert [p["id"] for p in tree["tasks"][0]["trials"][0]["positions"]] == list("abcdef")
+
+
+def test_double_next_and_untouched_trials_are_refused():
+    w = arena.ArenaWidget(ArrangementSession(6, max_trials=3, seed=2), _images(6))
+    start = list(w.positions)
+    w._handle_message(w, {"event": "next", "trial": 1}, [])  # nothing moved
+    assert w.trial == 1 and w.session.trials == [] and "untouched" in w.message
+    w.positions = [[0.1 * k, 0.0] for k in range(6)]
+    assert w.positions != start
+    w._handle_message(w, {"event": "next", "trial": 1}, [])
+    w._handle_message(w, {"event": "next", "trial": 1}, [])  # the second click of a double click: ignored
+    w._handle_message(w, {"event": "next"}, [])  # no trial number: ignored
+    assert len(w.session.trials) == 1 and (w.done or w.trial == 2)
+    with pytest.raises(ValueError, match="untouched"):
+        if not w.done:
+            w.next()
+        else:
+            raise ValueError("untouched (session ended)")
 
 
 def test_bad_arguments():
@@ -137,8 +166,11 @@ def test_front_end_drags_thumbnails_and_sends_next():
         "message": "Trial 1",
         "size": 400,
         "thumb_size": 40,
+        "item_ids": ["a", "b", "c"],
+        "result": {},
+        "export": "",
     }
-    source = (Path(arena.__file__).parent / "_static" / "arena.js").read_text()
+    source = arena.front_end()
     css = (Path(arena.__file__).parent / "_static" / "arena.css").read_text()
     html = _HARNESS.replace("STATE", json.dumps(state)).replace("SOURCE", json.dumps(source)).replace("CSS", css)
     with sync_api.sync_playwright() as pw:
@@ -150,6 +182,7 @@ def test_front_end_drags_thumbnails_and_sends_next():
             page.set_content(html)
             page.wait_for_function("window.ready === true", timeout=10000)
             assert page.locator(".repalign-arena-circle img").count() == 3
+            assert page.get_by_test_id("ma-item").evaluate_all("e => e.map(x => x.dataset.item)") == ["a", "b", "c"]
             box = page.locator(".repalign-arena-circle").bounding_box()
             cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] / 2
             page.mouse.move(cx, cy)  # item 0 sits at the centre
@@ -167,7 +200,7 @@ def test_front_end_drags_thumbnails_and_sends_next():
             pos = page.evaluate("window.model.get('positions')")
             assert np.hypot(*pos[0]) == pytest.approx(1.0, abs=1e-6)
             page.get_by_role("button", name="next trial").click()
-            assert page.evaluate("window.sent") == [{"event": "next"}]
+            assert page.evaluate("window.sent") == [{"event": "next", "trial": 1}]
             page.evaluate("window.model.set('done', true)")
             assert page.get_by_role("button", name="next trial").is_disabled()
             assert errors == []
