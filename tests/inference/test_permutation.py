@@ -81,3 +81,38 @@ class TestPermutation:
             permutation_test(a, b, method="kendall")
         with pytest.raises(TypeError, match=r"^seed must be"):
             permutation_test(a, b, seed="0")
+
+
+class TestSignFlips:
+    def test_exact_enumerates_every_non_identity_pattern_once(self):
+        from repalign.inference import sign_flips, use_exact_flips
+
+        flips = sign_flips(8, 2000, exact="auto")
+        assert flips.shape == (255, 8)
+        patterns = {tuple(r) for r in flips}
+        assert len(patterns) == 255 and (1.0,) * 8 not in patterns  # all 2**8 - 1, no repeats, no identity
+        assert np.array_equal(flips, sign_flips(8, 2000, seed=123, exact="auto"))  # no randomness
+        assert sign_flips(8, 200, exact="auto").shape == (200, 8)  # 256 > 200: random draws
+        assert sign_flips(3, 5, exact=True).shape == (7, 3)
+        assert use_exact_flips(8, 256, exact="auto") and not use_exact_flips(8, 255, exact="auto")
+        # today's default draws at random: 2,000 draws of 8 subjects repeat patterns
+        drawn = sign_flips(8, 2000, seed=0)
+        assert len({tuple(r) for r in drawn}) <= 256 < drawn.shape[0]
+
+    def test_exact_p_of_a_mean(self):
+        from repalign.inference import sign_flips
+
+        x = np.array([0.3, 0.5, 0.2, 0.4, 0.1])
+        flips = sign_flips(5, 1000, exact="auto")
+        p = (1 + np.sum((flips * x).mean(1) >= x.mean())) / (1 + flips.shape[0])
+        assert p == pytest.approx(1 / 32)  # only the identity reaches the all-positive mean
+
+    def test_bad_exact_refused(self):
+        from repalign.inference import sign_flips
+
+        with pytest.raises(ValueError, match="exact must be one of"):
+            sign_flips(4, 10, exact="always")
+        with pytest.raises(TypeError, match="exact must be"):
+            sign_flips(4, 10, exact=1)
+        with pytest.raises(ValueError, match="n_subjects must be <= 20"):
+            sign_flips(25, 10, exact=True)

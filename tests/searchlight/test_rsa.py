@@ -204,3 +204,52 @@ def test_library_works_without_dask():
         "sys.exit(int(any(m == 'dask' or m.startswith(('dask.', 'distributed')) for m in sys.modules)))"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_probability_mask_is_refused_and_0_1_floats_accepted():
+    data, mask, models = synthetic.volume()
+    prob = np.where(mask, 0.7, 0.1)  # once read as "every non-zero voxel": the whole volume
+    with pytest.raises(ValueError, match=r"mask must be boolean or 0/1; got \d+ voxel\(s\) with other values") as info:
+        searchlight_rsa(data, prob, models[0], radius=2, progress=False)
+    assert "\n" not in str(info.value)
+    with pytest.raises(ValueError, match="mask must be boolean or 0/1"):
+        searchlight_neighbors(prob, radius=2)
+    as_float = searchlight_rsa(data, mask.astype(np.float32), models[0], radius=2, progress=False)
+    as_bool = searchlight_rsa(data, mask, models[0], radius=2, progress=False)
+    assert np.array_equal(as_float, as_bool, equal_nan=True)
+
+
+@pytest.mark.parametrize("metric", ["correlation", "euclidean"])
+def test_constant_data_refused_and_constant_spheres_counted(metric):
+    import warnings
+
+    data, mask, models = synthetic.volume()
+    with pytest.raises(ValueError, match="data has the same pattern for every condition inside the mask"):
+        searchlight_rsa(np.full_like(data, 2.5), mask, models[0], radius=2, metric=metric, progress=False)
+    with pytest.raises(ValueError, match="data has the same pattern for every condition"):  # constant per voxel
+        searchlight_rsa(np.broadcast_to(data[:1], data.shape), mask, models[0], radius=2, metric=metric, progress=False)
+    part = data.copy()
+    part[:, :4] = 1.0  # x < 4 constant: spheres (radius 1.5) of centres with x <= 2 see only constant voxels
+    with pytest.warns(RuntimeWarning, match=r"(\d+) of (\d+) searchlight centres are NaN") as rec:
+        out = searchlight_rsa(part, mask, models[0], radius=1.5, metric=metric, progress=False)
+    nan = np.isnan(out[mask])
+    x = np.argwhere(mask)[:, 0]
+    assert nan[x <= 2].all() and not nan[x >= 4].any()
+    assert f"{nan.sum()} of {mask.sum()}" in str(rec[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a healthy volume warns nothing
+        searchlight_rsa(data, mask, models[0], radius=1.5, metric=metric, progress=False)
+
+
+@pytest.mark.parametrize("method", ["cosine", "rho_a"])
+def test_cosine_and_rho_a_equal_rsatoolbox(method):
+    from rsatoolbox.rdm import RDMs, compare
+
+    data, mask, models = synthetic.volume()
+    flat = data.reshape(data.shape[0], -1)
+    ours = searchlight_rsa(data, mask, models, radius=2, method=method, dtype="float64", progress=False)
+    worst = 0.0
+    for c, nb in list(zip(np.argwhere(mask), searchlight_neighbors(mask, radius=2)))[::7]:
+        ref = compare(RDMs(pdist(flat[:, nb], "correlation")[None]), RDMs(models), method=method.replace("_", "-"))[0]
+        worst = max(worst, np.abs(ours[(slice(None),) + tuple(c)] - ref).max())
+    assert worst < 1e-10

@@ -10,35 +10,83 @@ from repalign.core.validation import check_choice, check_int, check_seed
 from repalign.rdm.compare import COMPARE_METHODS, compare_rdms, correlate
 from repalign.rdm.compute import to_square
 
-__all__ = ["PermutationResult", "permutation_test", "sign_flips"]
+__all__ = ["PermutationResult", "permutation_test", "sign_flips", "use_exact_flips"]
 
 
-def sign_flips(n_subjects: int, n_perm: int, *, seed=0) -> np.ndarray:
-    """Random sign flips of whole subjects: the draws of every sign-flip permutation null in the library.
+def sign_flips(n_subjects: int, n_perm: int, *, seed=0, exact=False) -> np.ndarray:
+    """Sign flips of whole subjects: the draws of every sign-flip permutation null in the library.
 
     Under the null hypothesis that each subject's effect is symmetric around 0, flipping the sign of a
     subject's value (or of a whole subject map) gives data as likely as the observed ones (Nichols &
     Holmes 2002). Used by :func:`repalign.inference.random_effects` and
-    :func:`repalign.searchlight.group_permutation_test`, so the same ``seed`` gives the same flips in both.
+    :func:`repalign.searchlight.group_permutation_test`, so the same ``seed`` gives the same random flips
+    in both.
+
+    With few subjects there are only ``2 ** n_subjects`` sign patterns (256 for 8 subjects), and drawing
+    ``n_perm`` random ones repeats patterns and leaves the p-value a noisy estimate. An exact enumeration
+    returns every pattern except the identity (all ``+1``), in a fixed order (no randomness). The observed
+    data play the identity's part, so the usual ``p = (1 + count) / (1 + n_rows)`` with
+    ``n_rows = 2 ** n_subjects - 1`` is then the exact permutation p,
+    ``#{patterns whose statistic reaches the observed one} / 2 ** n_subjects``; its smallest value is
+    ``1 / 2 ** n_subjects``.
 
     Parameters
     ----------
     n_subjects : int
         Subjects (columns).
     n_perm : int
-        Permutations (rows).
+        Random permutations (rows) when not enumerating.
     seed : int or numpy.random.Generator
-        A Generator is drawn from (and advanced); an int seeds a fresh one.
+        A Generator is drawn from (and advanced) only for random flips; an int seeds a fresh one.
+    exact : bool or "auto", default False
+        ``True``: enumerate all ``2 ** n_subjects - 1`` non-identity patterns (``n_subjects <= 20``);
+        ``"auto"``: enumerate when ``2 ** n_subjects <= n_perm`` (so enumeration is never more work
+        than the draws asked for), draw otherwise; ``False``: always draw ``n_perm`` random patterns.
+        Callers must use the number of rows returned, not ``n_perm``, in the p-value.
 
     Returns
     -------
     numpy.ndarray
-        ``(n_perm, n_subjects)`` float64 array of ``-1.0`` and ``1.0``.
+        ``(n_rows, n_subjects)`` float64 array of ``-1.0`` and ``1.0``: ``n_rows = n_perm`` random
+        rows, or ``2 ** n_subjects - 1`` enumerated ones.
     """
     n_subjects = check_int(n_subjects, "n_subjects", minimum=1)
     n_perm = check_int(n_perm, "n_perm", minimum=1)
+    if use_exact_flips(n_subjects, n_perm, exact=exact):
+        codes = np.arange(1, 2**n_subjects, dtype=np.int64)[:, None]
+        bits = (codes >> np.arange(n_subjects, dtype=np.int64)) & 1
+        return np.where(bits == 1, -1.0, 1.0)
     rng = check_seed(seed)
     return rng.choice(np.array([-1.0, 1.0]), size=(n_perm, n_subjects))
+
+
+def use_exact_flips(n_subjects: int, n_perm: int, *, exact=False) -> bool:
+    """Whether :func:`sign_flips` enumerates all sign patterns for these sizes and ``exact``.
+
+    Parameters
+    ----------
+    n_subjects : int
+        Subjects.
+    n_perm : int
+        Random permutations asked for.
+    exact : bool or "auto"
+        As in :func:`sign_flips`.
+
+    Returns
+    -------
+    bool
+        ``True`` when the flips are the exact enumeration of all ``2 ** n_subjects`` patterns.
+    """
+    n_subjects = check_int(n_subjects, "n_subjects", minimum=1)
+    n_perm = check_int(n_perm, "n_perm", minimum=1)
+    if isinstance(exact, str):
+        check_choice(exact, "exact", ("auto",))
+        return 2**n_subjects <= n_perm
+    if not isinstance(exact, (bool, np.bool_)):
+        raise TypeError(f"exact must be True, False or 'auto'; got {type(exact).__name__}")
+    if exact and n_subjects > 20:
+        raise ValueError(f"exact=True enumerates 2 ** n_subjects patterns: n_subjects must be <= 20; got {n_subjects}")
+    return bool(exact)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Searchlight RSA: inputs, spheres, the fast engine, maps, group statistics, simulated fMRI, regions."""
 
-from . import engine, group, nsd, regions, rsa, simulate, spheres
+from . import crossnobis, engine, group, nsd, partial, regions, rsa, simulate, spheres
+from .crossnobis import *
 from .engine import *
 from .group import *
 from .nsd import *
+from .partial import *
 from .regions import *
 from .rsa import *
 from .simulate import *
@@ -11,9 +13,11 @@ from .spheres import *
 
 # The public API is each module's __all__, in this order (see the modules for the names).
 __all__ = [
+    *crossnobis.__all__,
     *engine.__all__,
     *group.__all__,
     *nsd.__all__,
+    *partial.__all__,
     *regions.__all__,
     *rsa.__all__,
     *simulate.__all__,

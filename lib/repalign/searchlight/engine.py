@@ -10,17 +10,20 @@ from repalign.core.device import torch_device
 from repalign.core.progress import progress_bar
 from repalign.core.validation import check_choice, check_int
 from repalign.distributed import check_client, gather_in_order, keep_freed_memory
+from repalign.searchlight.crossnobis import _check_residuals, _design, _live_counts, _rdm_rows, _WhitenedEngine
 from repalign.searchlight.inputs import _inputs, _masked_patterns, _model_matrix
+from repalign.searchlight.scoring import _compare, _model_columns
 from repalign.searchlight.spheres import _Neighbours, sphere_offsets
 
 __all__ = ["SEARCHLIGHT_METHODS", "SEARCHLIGHT_METRICS", "searchlight_scores"]
 
 
 #: Dissimilarities of a sphere's RDM (``metric``).
-SEARCHLIGHT_METRICS = ("correlation", "euclidean")
+SEARCHLIGHT_METRICS = ("correlation", "euclidean", "crossnobis")
 
-#: Comparisons of a sphere's RDM with the model RDMs (``method``).
-SEARCHLIGHT_METHODS = ("spearman", "pearson")
+#: Comparisons of a sphere's RDM with the model RDMs (``method``). ``repalign.rdm.compare``'s whitened
+#: ``"corr_cov"`` / ``"cosine_cov"`` need a per-sphere covariance of the RDM and are not offered.
+SEARCHLIGHT_METHODS = ("spearman", "pearson", "cosine", "rho_a")
 
 
 def _pick_backend(backend: str, device):
@@ -36,83 +39,6 @@ def _pick_backend(backend: str, device):
             raise ImportError("backend='torch' needs torch installed") from None
         return None, None
     return torch, torch_device(device)
-
-
-def _rank_rows(v, xp, torch):
-    """Average ranks (1-based, ties averaged exactly as scipy.stats.rankdata) of each row of ``v``."""
-    b, m = v.shape
-    if torch is not None:
-        sv, order = torch.sort(v, dim=1)
-        new = torch.ones((b, m), dtype=torch.bool, device=v.device)
-        new[:, 1:] = sv[:, 1:] != sv[:, :-1]
-        pos = torch.arange(1, m + 1, dtype=torch.float64, device=v.device).expand(b, m)
-        if bool(new.all()):
-            ranks_sorted = pos
-        else:  # average the positions inside each run of equal values
-            gid = torch.cumsum(new, dim=1) - 1 + (torch.arange(b, device=v.device) * m)[:, None]
-            gid = gid.reshape(-1)
-            tot = torch.zeros(b * m, dtype=torch.float64, device=v.device).index_add_(0, gid, pos.reshape(-1))
-            cnt = torch.zeros(b * m, dtype=torch.float64, device=v.device).index_add_(
-                0, gid, torch.ones(b * m, dtype=torch.float64, device=v.device)
-            )
-            ranks_sorted = (tot[gid] / cnt[gid]).reshape(b, m)
-        ranks = torch.empty((b, m), dtype=torch.float64, device=v.device)
-        ranks.scatter_(1, order, ranks_sorted)
-        return ranks
-    order = np.argsort(v, axis=1, kind="stable")
-    sv = np.take_along_axis(v, order, 1)
-    new = np.ones((b, m), dtype=bool)
-    new[:, 1:] = sv[:, 1:] != sv[:, :-1]
-    pos = np.broadcast_to(np.arange(1, m + 1, dtype=np.float64), (b, m))
-    if new.all():
-        ranks_sorted = pos
-    else:
-        gid = (np.cumsum(new, axis=1) - 1 + (np.arange(b) * m)[:, None]).ravel()
-        tot = np.bincount(gid, weights=pos.ravel(), minlength=b * m)
-        cnt = np.bincount(gid, minlength=b * m)
-        ranks_sorted = (tot[gid] / cnt[gid]).reshape(b, m)
-    ranks = np.empty((b, m), dtype=np.float64)
-    np.put_along_axis(ranks, order, ranks_sorted, 1)
-    return ranks
-
-
-def _rank_scores(v: np.ndarray, models: np.ndarray) -> np.ndarray:
-    """Spearman correlations of each row of ``v`` (non-negative float64) with centred, unit-norm model ranks.
-
-    The value bits of ``v`` (monotonic as integers for non-negative floats, the lowest ones dropped)
-    go to the high bits of a uint64 key and the column index to the low bits, so one SIMD integer
-    sort per row gives the order and exposes ties, which get their average rank as in
-    ``scipy.stats.rankdata``. Ranks are never scattered back: the model values are gathered in
-    sorted order instead.
-    """
-    b, m = v.shape
-    ibits = max(1, int(m - 1).bit_length())
-    key = (v.view(np.uint64) >> np.uint64(ibits)) << np.uint64(ibits)
-    key |= np.arange(m, dtype=np.uint64)
-    # keys of non-negative finite floats order like the floats themselves, and numpy's SIMD sort of
-    # float64 is faster than its uint64 sort: sort the keys as float64 (bits unchanged)
-    key.view(np.float64).sort(axis=1)
-    order = (key & np.uint64((1 << ibits) - 1)).astype(np.intp)
-    hi = key >> np.uint64(ibits)
-    same = hi[:, 1:] == hi[:, :-1]  # ties with the previous entry
-    ranks = np.broadcast_to(np.arange(1, m + 1, dtype=np.float64), (b, m))
-    tied = np.flatnonzero(same.any(1))
-    if tied.size:
-        ranks = np.array(ranks)
-        new = np.ones((tied.size, m), dtype=bool)
-        new[:, 1:] = ~same[tied]
-        pos = np.arange(m)
-        first = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
-        last_new = np.ones((tied.size, m), dtype=bool)
-        last_new[:, :-1] = new[:, 1:]
-        last = np.minimum.accumulate(np.where(last_new, pos, m)[:, ::-1], axis=1)[:, ::-1]
-        ranks[tied] = (first + last) / 2.0 + 1.0
-    centred = ranks - (m + 1) / 2.0
-    norm = np.sqrt(np.einsum("ij,ij->i", centred, centred))
-    r = np.empty((b, models.shape[1]))
-    for k in range(models.shape[1]):
-        r[:, k] = np.einsum("ij,ij->i", centred, models[:, k][order]) / norm
-    return r
 
 
 class _Engine:
@@ -143,6 +69,9 @@ class _Engine:
         self.pos_off = np.flatnonzero((iu[0] < iu[1]) & (iu[1] < c - 1))
         self.pos_diag = np.flatnonzero((iu[0] == iu[1]) & (iu[0] < c - 1))
         self.pos_sum = np.flatnonzero((iu[1] == c - 1) & (iu[0] < c - 1))
+        tri = np.zeros((c, c), dtype=np.int64)
+        tri[iu] = np.arange(iu[0].size)
+        self.full_idx = np.maximum(tri, tri.T)[:-1, :-1]  # the full condition Gram from the triangle
         if torch is not None:
             self.flat_iu_t = torch.from_numpy(self.flat_iu).to(device)
 
@@ -207,8 +136,20 @@ class _Engine:
         return cs
 
 
-def _scores(engine, centres, models, metric, method, dtype):
-    """Model correlations (n_centres, n_models) for one chunk of consecutive centres."""
+def _scores(engine, centres, models, metric, method, dtype, plan=None):
+    """Model scores (n_centres, n_models) for one chunk of consecutive centres."""
+    if metric == "crossnobis":
+        if isinstance(engine, _WhitenedEngine):
+            gram, n = engine.kernels(centres)
+        else:
+            g = engine(centres)
+            gram, n = g[:, engine.full_idx], g[:, -1]
+        v = _rdm_rows(gram, n, plan.design)
+        bad = (plan.live[centres] == 0) | ~np.isfinite(v).all(1)  # spheres of constant voxels only
+        v[bad] = 1.0
+        r = _compare(v, models, method, "float64")
+        r[bad] = np.nan
+        return r
     g = engine(centres)
     diag = g[:, engine.pos_diag]
     off = g[:, engine.pos_off]
@@ -230,17 +171,9 @@ def _scores(engine, centres, models, metric, method, dtype):
             v = np.sqrt(np.maximum(diag[:, i] + diag[:, j] - 2.0 * off, 0.0))
             bad = ~np.isfinite(v).all(1)
     v[bad] = 1.0
-    if method == "spearman":
-        if dtype == "float32":
-            r = _rank_scores(np.maximum(v, 0.0, out=v), models)
-        else:
-            v = _rank_rows(v, np, None)
-            v -= v.mean(1, keepdims=True)
-            r = (v @ models) / np.linalg.norm(v, axis=1)[:, None]
-    else:
-        v -= v.mean(1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = (v @ models) / np.linalg.norm(v, axis=1)[:, None]
+    if method == "spearman" and dtype == "float32":
+        np.maximum(v, 0.0, out=v)
+    r = _compare(v, models, method, dtype)
     r[bad] = np.nan
     return r
 
@@ -267,6 +200,11 @@ class _Plan:
     backend: str
     device: object
     token: str = ""
+    design: object = None  # crossnobis: the runs x conditions design (crossnobis._Design)
+    live: np.ndarray | None = None  # crossnobis: non-constant voxels in each centre's sphere
+    residuals: np.ndarray | None = None  # crossnobis with a noise precision: (n_mask_voxels + 1, n_residuals)
+    shrinkage: str = "diag"
+    dof: int = 0
 
     @property
     def n_centres(self) -> int:
@@ -287,7 +225,11 @@ def _engine_for(plan: _Plan) -> _Engine:
     eng = _ENGINES.get(plan.token)
     if eng is None:
         torch, dev = _pick_backend(plan.backend, plan.device)
-        eng = _Engine(plan.patterns, _Neighbours(plan.mask, plan.radius), torch, dev)
+        nb = _Neighbours(plan.mask, plan.radius)
+        if plan.residuals is not None:
+            eng = _WhitenedEngine(plan.patterns, plan.residuals, nb, plan.shrinkage, plan.dof)
+        else:
+            eng = _Engine(plan.patterns, nb, torch, dev)
         while len(_ENGINES) >= 2:
             _ENGINES.pop(next(iter(_ENGINES)))
         _ENGINES[plan.token] = eng
@@ -309,7 +251,7 @@ def _run_chunks(plan: _Plan, chunk_ids, model_cols=None, n_jobs: int = 1, progre
 
     def one(k):
         centres = plan.centres(k)
-        r = _scores(engine, centres, models, plan.metric, plan.method, plan.dtype)
+        r = _scores(engine, centres, models, plan.metric, plan.method, plan.dtype, plan)
         r[plan.counts[centres] < plan.min_voxels] = np.nan
         return r
 
@@ -342,7 +284,25 @@ def _run_chunks(plan: _Plan, chunk_ids, model_cols=None, n_jobs: int = 1, progre
     return np.concatenate(parts, axis=0).T
 
 
-def _prepare(data, mask, model_rdms, radius, metric, method, min_voxels, max_memory, backend, device, dtype):
+def _prepare(
+    data,
+    mask,
+    model_rdms,
+    radius,
+    metric,
+    method,
+    min_voxels,
+    max_memory,
+    backend,
+    device,
+    dtype,
+    *,
+    runs=None,
+    conditions=None,
+    residuals=None,
+    shrinkage="diag",
+    dof=None,
+):
     """Validate the inputs of :func:`searchlight_rsa` and build its plan; also returns (shape, affine, single)."""
     import uuid
 
@@ -355,65 +315,82 @@ def _prepare(data, mask, model_rdms, radius, metric, method, min_voxels, max_mem
         raise TypeError(f"max_memory must be a number of bytes; got {type(max_memory).__name__}")
     if not max_memory > 0:
         raise ValueError(f"max_memory must be > 0 bytes; got {max_memory}")
+    if metric != "crossnobis":
+        for name, val in (("runs", runs), ("conditions", conditions), ("residuals", residuals), ("dof", dof)):
+            if val is not None:
+                raise ValueError(f"{name} is only used with metric='crossnobis'; got metric={metric!r}")
     _pick_backend(backend, device)
     arr, cond_axis, m, affine, header, data_nii = _inputs(data, mask)
     n_cond = arr.shape[cond_axis]
-    if n_cond < 3:
+    design = None
+    if metric == "crossnobis":
+        design = _design(runs, conditions, n_cond)
+        n_cond = design.n_cond
+    elif n_cond < 3:
         raise ValueError(f"data must hold at least 3 conditions; got {n_cond}")
     models, single = _model_matrix(model_rdms, n_cond)
     if metric == "correlation":
         min_voxels = max(min_voxels, 2)
 
     np_dtype = np.float32 if dtype == "float32" else np.float64
-    patterns = _masked_patterns(arr, cond_axis, m, np_dtype)
+    patterns = _masked_patterns(arr, cond_axis, m, np.float64 if design is not None else np_dtype)
+    if not (np.ptp(patterns[:-1], axis=1) > 0).any():
+        raise ValueError("data has the same pattern for every condition inside the mask (e.g. constant data)")
     # constants that leave every sphere's RDM unchanged are removed for precision: each condition's
-    # mean over the mask (correlation), each voxel's mean over conditions (euclidean)
+    # mean over the mask (correlation), each voxel's mean over conditions (euclidean, crossnobis)
+    if design is not None:
+        patterns = patterns @ design.cells  # (run, condition) cell means, run-major
     if metric == "correlation":
         patterns[:-1] -= patterns[:-1].mean(0, keepdims=True)
     else:
         patterns[:-1] -= patterns[:-1].mean(1, keepdims=True)
-    if method == "spearman":
-        from scipy.stats import rankdata
-
-        models = np.apply_along_axis(rankdata, 1, models)
-    models = models - models.mean(1, keepdims=True)
-    models = (models / np.linalg.norm(models, axis=1, keepdims=True)).T.copy()  # (n_pairs, n_models)
+    models = _model_columns(models, method)  # (n_pairs, n_models)
 
     nb = _Neighbours(m, radius)
     counts = nb.counts(m)
     n_pairs = n_cond * (n_cond - 1) // 2
     item = np.dtype(np_dtype).itemsize
-    n_tri = n_pairs + n_cond
+    n_col = patterns.shape[1]  # conditions, or (run, condition) cells for crossnobis
+    n_tri = n_pairs + n_cond if design is None else (n_col + 1) * (n_col + 2) // 2
     n_cap = len({(a, b) for a, b, _ in nb.offsets.tolist()})  # voxels entering a sphere per step
     per_centre = (
-        n_cap * 2 * (n_cond * item + 8)  # gathered caps and their indices
-        + 2 * n_cond * n_cond * item
+        n_cap * 2 * (n_col * item + 8)  # gathered caps and their indices
+        + 2 * n_col * n_col * item
         + 3 * n_tri * 8  # Gram, triangle, cumulative sums
         + n_pairs * 8 * 6
     )  # RDM, sort keys, ranks
+    res = None
+    if design is not None:
+        per_centre += 3 * n_col * n_col * 8  # full cell Gram, reordered, fold kernels
+        live = _live_counts(patterns, nb, m)
+        if residuals is not None:
+            res, dof = _check_residuals(residuals, m, shrinkage, dof)
+            v = nb.offsets.shape[0]
+            per_centre = v * 8 * (2 * res.shape[1] + 2 * n_col + 10 * v + 2) + 3 * n_col * n_col * 8 + n_pairs * 8 * 6
+        else:
+            patterns = patterns.astype(np_dtype)
     chunk = int(max(1, min(nb.n, max_memory // per_centre)))
     dev = None if device is None else str(device)
-    plan = _Plan(
-        patterns,
-        m,
-        float(radius),
-        models,
-        counts,
-        chunk,
-        metric,
-        method,
-        dtype,
-        min_voxels,
-        backend,
-        dev,
-        uuid.uuid4().hex,
-    )
+    plan = _Plan(patterns, m, float(radius), models, counts, chunk, metric, method, dtype, min_voxels, backend, dev)
+    plan.token = uuid.uuid4().hex
+    if design is not None:
+        plan.design, plan.live, plan.residuals, plan.shrinkage, plan.dof = design, live, res, shrinkage, dof or 0
     return plan, (m.shape, affine, single)
 
 
 def _assemble(plan: _Plan, scores: np.ndarray, meta):
     """(n_models, n_centres) scores -> maps (arrays or NIfTI images, as :func:`searchlight_rsa` returns)."""
     shape, affine, single = meta
+    undefined = int(np.count_nonzero(np.isnan(scores).any(0) & (plan.counts >= plan.min_voxels)))
+    if undefined:
+        import warnings
+
+        warnings.warn(
+            f"{undefined} of {plan.n_centres} searchlight centres are NaN: their sphere's RDM is undefined "
+            "(constant voxels or a constant condition pattern in the sphere)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     maps = np.full((scores.shape[0],) + shape, np.nan)
     maps[(slice(None),) + tuple(np.nonzero(plan.mask))] = scores
     if affine is not None:

@@ -1,13 +1,14 @@
-"""Group statistics of searchlight maps: t tests and sign-flip permutation (max-t FWE)."""
+"""Group statistics of searchlight maps: t tests, sign-flip permutation (max-t FWE), TFCE and cluster inference."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from repalign.core.progress import progress_bar
-from repalign.core.validation import check_choice, check_finite, check_int, check_seed
+from repalign.core.validation import check_choice, check_finite, check_int, check_real, check_seed
 from repalign.distributed import check_client, gather_in_order
 from repalign.inference.permutation import sign_flips
 from repalign.searchlight.inputs import (
@@ -20,9 +21,11 @@ from repalign.searchlight.inputs import (
 
 __all__ = [
     "GroupPermutation",
+    "GroupTFCE",
     "GroupTTest",
     "PermutationBatch",
     "group_permutation_test",
+    "group_tfce",
     "group_ttest",
     "permutation_batches",
 ]
@@ -159,6 +162,7 @@ def group_permutation_test(
     n_perm: int = 1000,
     alternative: str = "greater",
     seed=0,
+    exact="auto",
     batch_size: int = 100,
     client=None,
     progress: bool = True,
@@ -171,7 +175,11 @@ def group_permutation_test(
     maps) the one-sample t map is computed; a voxel's uncorrected p counts the flips whose t at that
     voxel reaches the observed t, its FWE-corrected p those whose largest t *anywhere* does, so
     ``p_fwe < alpha`` bounds the chance of any false positive in the map by ``alpha``. Here
-    ``p = (1 + count) / (1 + n_perm)`` (never 0).
+    ``p = (1 + count) / (1 + n_flips)`` (never 0). With few subjects (``2 ** n_subjects <= n_perm``, the
+    default ``exact="auto"``) all ``2 ** n_subjects - 1`` non-identity sign patterns are enumerated
+    instead of drawn (:func:`repalign.inference.sign_flips`), and the p-values are exact:
+    ``#{patterns reaching the observed statistic} / 2 ** n_subjects``, at least ``1 / 2 ** n_subjects``
+    (1/256 for 8 subjects, 1/16 for 4).
 
     Parameters
     ----------
@@ -180,11 +188,16 @@ def group_permutation_test(
     mask : array-like of bool, shape (X, Y, Z), or 3-D NIfTI image
         Voxels to test; all subjects must be finite there.
     n_perm : int, default 1000
-        Random sign flips (drawn from ``seed`` up front, so the result does not depend on batching).
+        Random sign flips (drawn from ``seed`` up front, so the result does not depend on batching);
+        ignored when the patterns are enumerated (see ``exact``).
     alternative : {"greater", "two-sided", "less"}
     seed : int or numpy.random.Generator
         Seed of the flips (:func:`repalign.inference.sign_flips`: the same flips as
-        :func:`repalign.inference.random_effects` draws for the same seed and sizes).
+        :func:`repalign.inference.random_effects` draws for the same seed and sizes); unused when the
+        patterns are enumerated.
+    exact : bool or "auto", default "auto"
+        Enumerate all sign patterns: ``"auto"`` when ``2 ** n_subjects <= n_perm``, ``True`` always
+        (up to 20 subjects), ``False`` never (random draws, the behaviour before exact enumeration).
     batch_size : int, default 100
         Flips per batch (per task on a cluster).
     client : distributed.Client, optional
@@ -195,7 +208,8 @@ def group_permutation_test(
     Returns
     -------
     GroupPermutation
-        ``t``, ``p``, ``p_fwe`` and ``max_null``; maps are arrays with NaN outside the mask, or NIfTI
+        ``t``, ``p``, ``p_fwe`` and ``max_null`` (one value per flip: ``2 ** n_subjects - 1`` when
+        enumerated); maps are arrays with NaN outside the mask, or NIfTI
         images when the input held images.
     """
     check_choice(alternative, "alternative", ("greater", "two-sided", "less"))
@@ -203,7 +217,8 @@ def group_permutation_test(
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     rng = check_seed(seed)
     x, m, affine = _group_stack(maps, mask)
-    flips = sign_flips(x.shape[0], n_perm, seed=rng)
+    flips = sign_flips(x.shape[0], n_perm, seed=rng, exact=exact)
+    n_perm = flips.shape[0]  # the rows actually used: 2 ** n_subjects - 1 when enumerated
     t_obs = _flip_t(x, np.ones((1, x.shape[0])))[0]
     batches = [flips[s : s + batch_size] for s in range(0, n_perm, batch_size)]
     if client is not None:
@@ -240,7 +255,8 @@ def group_ttest(
     n_perm : int, default 0
         0: parametric p from the t distribution (``scipy.stats.ttest_1samp``). Otherwise: the p of
         each voxel's t among ``n_perm`` random sign flips of the subjects' maps,
-        ``p = (1 + #{t_perm >= t}) / (1 + n_perm)`` (the flips are the same at every voxel); see
+        ``p = (1 + #{t_perm >= t}) / (1 + n_perm)`` (the flips are the same at every voxel; when
+        ``2 ** n_subjects <= n_perm`` all sign patterns are enumerated and p is exact); see
         :func:`group_permutation_test` for family-wise corrected p and for running on a cluster.
     seed : int or numpy.random.Generator
         Seed of the sign flips.
@@ -267,6 +283,117 @@ def group_ttest(
         (np.asarray(res.statistic, dtype=np.float64), np.asarray(res.pvalue, dtype=np.float64)), m, affine
     )
     return GroupTTest(t=t_map, p=p_map)
+
+
+@dataclass(frozen=True)
+class GroupTFCE:
+    """Result of :func:`group_tfce` (maps are arrays with NaN outside the mask, or NIfTI images).
+
+    Attributes
+    ----------
+    t : map
+        One-sample t at every voxel (sign of the tested direction: for ``"less"`` the t of the negated maps).
+    tfce : map
+        Threshold-free cluster enhancement of the t map (Smith & Nichols 2009, as nilearn computes it).
+    p_tfce : map
+        FWE-corrected p of the TFCE score (max-TFCE sign-flip null).
+    p_fwe : map
+        Voxel-level FWE-corrected p of the t (max-t sign-flip null), from the same flips.
+    max_null : numpy.ndarray
+        ``(n_perm,)`` the largest TFCE score over voxels under each sign flip.
+    p_cluster_size, p_cluster_mass : map or None
+        Cluster-level FWE p (cluster size and cluster mass above the cluster-forming threshold, max
+        statistic over clusters), or None without ``cluster_threshold``.
+    """
+
+    t: object
+    tfce: object
+    p_tfce: object
+    p_fwe: object
+    max_null: np.ndarray
+    p_cluster_size: object = None
+    p_cluster_mass: object = None
+
+
+def group_tfce(
+    maps,
+    mask,
+    *,
+    n_perm: int = 1000,
+    alternative: str = "greater",
+    cluster_threshold=None,
+    seed=0,
+    n_jobs: int = 1,
+) -> GroupTFCE:
+    """TFCE and cluster-level FWE inference for group searchlight maps, by nilearn's ``permuted_ols``.
+
+    A one-sample (intercept-only) model, tested by sign-flipping whole subject maps, as in
+    :func:`group_permutation_test`; :func:`nilearn.mass_univariate.permuted_ols` computes the t map,
+    its threshold-free cluster enhancement (TFCE: each voxel's support summed over all cluster-forming
+    thresholds, with face connectivity; Smith & Nichols 2009) and the max-statistic nulls, so
+    ``p_tfce < 0.05`` controls the family-wise error at 5 % while rewarding spatially extended effects.
+    nilearn draws its flips at random (it does not enumerate the ``2 ** n_subjects`` patterns), so
+    with few subjects the smallest p is about ``1 / 2 ** n_subjects`` whatever ``n_perm``.
+
+    Parameters
+    ----------
+    maps : array-like, shape (n_subjects, X, Y, Z), or a sequence of 3-D NIfTI images
+        One searchlight map per subject, in a common space.
+    mask : array-like of bool, shape (X, Y, Z), or 3-D NIfTI image
+        Voxels to test; all subjects must be finite there.
+    n_perm : int, default 1000
+        Random sign flips.
+    alternative : {"greater", "two-sided", "less"}
+        ``"less"`` tests the negated maps for ``"greater"``.
+    cluster_threshold : float, optional
+        Cluster-forming threshold as an uncorrected p (e.g. 0.001); adds cluster-size and
+        cluster-mass FWE p maps.
+    seed : int or numpy.random.Generator
+        Seed of nilearn's flips (an int drawn from it is passed as ``random_state``).
+    n_jobs : int, default 1
+        nilearn's parallel workers.
+
+    Returns
+    -------
+    GroupTFCE
+        ``t``, ``tfce``, ``p_tfce``, ``p_fwe``, ``max_null`` and, with ``cluster_threshold``, the
+        cluster-level p maps; arrays with NaN outside the mask, or NIfTI images when the input held images.
+    """
+    import nibabel as nib
+    from nilearn.maskers import NiftiMasker
+    from nilearn.mass_univariate import permuted_ols
+
+    check_choice(alternative, "alternative", ("greater", "two-sided", "less"))
+    n_perm = check_int(n_perm, "n_perm", minimum=1)
+    n_jobs = check_int(n_jobs, "n_jobs", minimum=1)
+    if cluster_threshold is not None:
+        cluster_threshold = check_real(cluster_threshold, "cluster_threshold", minimum=0, maximum=1, exclusive=True)
+    rng = check_seed(seed)
+    x, m, affine = _group_stack(maps, mask)
+    if alternative == "less":
+        x = -x
+    mask_img = nib.Nifti1Image(m.astype(np.uint8), np.eye(4) if affine is None else affine)
+    masker = NiftiMasker(mask_img=mask_img).fit()
+    with warnings.catch_warnings():  # nilearn's own int64 label images
+        warnings.filterwarnings("ignore", message=".*64-bit ints")
+        out = permuted_ols(
+            np.ones((x.shape[0], 1)),
+            x,
+            model_intercept=False,
+            n_perm=n_perm,
+            two_sided_test=alternative == "two-sided",
+            random_state=int(rng.integers(2**31 - 1)),
+            n_jobs=n_jobs,
+            masker=masker,
+            tfce=True,
+            threshold=cluster_threshold,
+            output_type="dict",
+        )
+    values = [out["t"][0], out["tfce"][0], 10.0 ** -out["logp_max_tfce"][0], 10.0 ** -out["logp_max_t"][0]]
+    if cluster_threshold is not None:
+        values += [10.0 ** -out["logp_max_size"][0], 10.0 ** -out["logp_max_mass"][0]]
+    imgs = _to_maps(values, m, affine)
+    return GroupTFCE(*imgs[:4], np.asarray(out["h0_max_tfce"][0], dtype=np.float64), *imgs[4:])
 
 
 def _perm_task(x, flips, t_obs, alternative):

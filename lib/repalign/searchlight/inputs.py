@@ -46,6 +46,12 @@ def _as_mask(mask, name: str = "mask") -> np.ndarray:
     if arr.dtype != bool:
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} contains NaN or infinite values")
+        if not np.all((arr == 0) | (arr == 1)):
+            bad = arr[(arr != 0) & (arr != 1)]
+            raise ValueError(
+                f"{name} must be boolean or 0/1; got {bad.size} voxel(s) with other values (e.g. {bad.flat[0]:g}); "
+                "threshold a probability map first"
+            )
         arr = arr != 0
     if not arr.any():
         raise ValueError(f"{name} is empty (no voxel is True)")

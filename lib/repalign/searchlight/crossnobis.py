@@ -1,0 +1,235 @@
+"""Crossnobis searchlight: per sphere, the cross-validated Mahalanobis RDM over runs.
+
+Each sphere's RDM equals ``repalign.rdm.crossnobis.crossnobis_rdm`` (and rsatoolbox's
+``calc_rdm(..., method="crossnobis", descriptor="conds", cv_descriptor="runs")``) on the sphere's voxels:
+leave-one-run-out folds, each run's condition means against the means of all observations of the other
+runs, the fold RDMs averaged, distances divided by the sphere's voxel count. Every fold kernel is a
+weighted sum of blocks of one Gram matrix ``M P M^T`` of the (run, condition) cell means ``M`` of the
+sphere, so a sphere costs one Gram matrix: with the identity precision it comes from the fast engine's
+incremental Gram matrices (:mod:`repalign.searchlight.engine`); with a noise precision estimated per
+sphere from residuals (a shrinkage estimate, as ``repalign.rdm.crossnobis.noise_precision``) it comes
+from a batched Cholesky solve per chunk of centres (:class:`_WhitenedEngine`, always float64).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from repalign.core.validation import check_choice, check_int, check_seed
+from repalign.searchlight.inputs import _masked_patterns, _numeric_array
+from repalign.searchlight.spheres import _Neighbours
+
+__all__ = ["SimulatedRuns", "simulate_runs"]
+
+#: Shrinkage targets of the per-sphere noise covariance (``shrinkage``).
+_SHRINKAGE = ("diag", "eye")
+
+
+def _labels(values, name: str, n: int) -> np.ndarray:
+    if values is None:
+        raise ValueError(f"{name} is required with metric='crossnobis' (one label per pattern of data)")
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"{name} must be 1-D with one label per pattern of data ({n}); got shape {arr.shape}")
+    if arr.dtype == object or arr.dtype.kind not in "iusU":
+        raise TypeError(f"{name} must hold integer or string labels; got dtype {arr.dtype}")
+    return arr
+
+
+@dataclass
+class _Design:
+    """Runs x conditions of the patterns: cell averaging and the fold weights of the kernels."""
+
+    cells: np.ndarray  # (n_patterns, n_runs * n_cond): pattern -> cell mean (1 / cell count), run-major
+    weights: np.ndarray  # (n_cond, n_runs * n_runs): w[c, r * R + f] = weight of run r in fold f's training mean
+    n_runs: int
+    n_cond: int
+    levels: np.ndarray  # condition labels, in RDM order (numpy.unique)
+
+
+def _design(runs, conditions, n_patterns: int) -> _Design:
+    """Validate ``runs`` and ``conditions`` (one label per pattern) and build the :class:`_Design`."""
+    run = _labels(runs, "runs", n_patterns)
+    cond = _labels(conditions, "conditions", n_patterns)
+    levels, ci = np.unique(cond, return_inverse=True)
+    folds, ri = np.unique(run, return_inverse=True)
+    n_cond, n_runs = levels.size, folds.size
+    if n_cond < 3:
+        raise ValueError(f"conditions must hold at least 3 distinct labels; got {n_cond}")
+    if n_runs < 2:
+        raise ValueError(f"runs must hold at least 2 distinct labels (cross-validation folds); got {n_runs}")
+    counts = np.zeros((n_runs, n_cond))
+    np.add.at(counts, (ri, ci), 1.0)
+    if (counts == 0).any():
+        r, c = np.argwhere(counts == 0)[0]
+        raise ValueError(
+            f"runs: run {folds[r].item()!r} lacks condition {levels[c].item()!r}; every run needs every condition"
+        )
+    cell = ri * n_cond + ci
+    cells = np.zeros((n_patterns, n_runs * n_cond))
+    cells[np.arange(n_patterns), cell] = 1.0 / counts.ravel()[cell]
+    # fold f tests run f against the mean of all observations of the other runs (weights n_rc / sum)
+    w = counts[:, None, :] * (1.0 - np.eye(n_runs))[:, :, None]  # (r, f, c)
+    w = w / w.sum(0, keepdims=True)
+    weights = w.transpose(2, 0, 1).reshape(n_cond, n_runs * n_runs) / n_runs
+    return _Design(cells, weights, n_runs, n_cond, levels)
+
+
+def _rdm_rows(gram: np.ndarray, counts: np.ndarray, design: _Design) -> np.ndarray:
+    """Condensed crossnobis RDMs ``(b, n_pairs)`` from the cell Gram matrices ``(b, RC, RC)``."""
+    b, r, c = gram.shape[0], design.n_runs, design.n_cond
+    g = gram.reshape(b, r, c, r, c).transpose(0, 2, 4, 1, 3).reshape(b, c, c, r * r)
+    k = np.einsum("bcdk,ck->bcd", g, design.weights)  # k[i, j] = train_i P test_j, averaged over folds
+    i, j = np.triu_indices(c, k=1)
+    d = np.einsum("bii->bi", k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (d[:, i] + d[:, j] - k[:, i, j] - k[:, j, i]) / counts[:, None]
+
+
+def _live_counts(patterns: np.ndarray, nb: _Neighbours, mask: np.ndarray) -> np.ndarray:
+    """Voxels of each centre's sphere whose cell means are not all equal (0: the sphere's RDM is undefined)."""
+    from scipy.signal import fftconvolve
+
+    live = np.zeros(mask.shape)
+    live[mask] = np.ptp(patterns[:-1], axis=1) > 0
+    r = nb.pad
+    ball = np.zeros((2 * r + 1,) * 3)
+    ball[tuple((nb.offsets + r).T)] = 1.0
+    return np.rint(fftconvolve(live, ball, mode="same")[mask]).astype(np.int64)
+
+
+def _check_residuals(residuals, mask: np.ndarray, shrinkage: str, dof) -> tuple[np.ndarray, int]:
+    """(n_mask_voxels + 1, n_residuals) float64 residuals, centred per voxel (last row the padding), and dof."""
+    check_choice(shrinkage, "shrinkage", _SHRINKAGE)
+    arr = _numeric_array(residuals, "residuals")
+    if arr.ndim != 4 or arr.shape[1:] != mask.shape:
+        raise ValueError(f"residuals must be (n_residuals, X, Y, Z) with the mask's shape; got shape {arr.shape}")
+    if arr.shape[0] < 3:
+        raise ValueError(f"residuals must hold at least 3 volumes; got {arr.shape[0]}")
+    res = _masked_patterns(arr, 0, mask, np.float64)
+    res[:-1] -= res[:-1].mean(1, keepdims=True)
+    dof = res.shape[1] - 1 if dof is None else check_int(dof, "dof", minimum=1)
+    flat = np.einsum("ij,ij->i", res[:-1], res[:-1]) <= (1e-12 * np.abs(res[:-1]).max(1).clip(1.0)) ** 2 * res.shape[1]
+    if flat.any():
+        raise ValueError(f"residuals is constant at {int(flat.sum())} mask voxel(s); their noise variance is zero")
+    return res, dof
+
+
+class _WhitenedEngine:
+    """Cell Gram matrices ``M P M^T`` of spheres, ``P`` the inverse of the sphere's shrunk residual covariance."""
+
+    torch = None
+
+    def __init__(self, patterns, residuals, nb: _Neighbours, shrinkage: str, dof: int):
+        self.patterns, self.residuals, self.nb = patterns.astype(np.float64), residuals, nb
+        self.shrinkage, self.dof = shrinkage, dof
+
+    def _covariance(self, x: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """Shrunk covariances ``(b, V, V)`` of residuals ``x`` ``(b, T, V)``; padding voxels get variance 1."""
+        n, eye = x.shape[1], np.eye(x.shape[2], dtype=bool)
+        pair = valid[:, :, None] & valid[:, None, :]
+        off = pair & ~eye
+        s_sum = np.matmul(x.transpose(0, 2, 1), x)
+        x2 = x * x
+        s2_sum = np.matmul(x2.transpose(0, 2, 1), x2)
+        if self.shrinkage == "diag":  # Schäfer & Strimmer (2005), rsatoolbox's "shrinkage_diag"
+            s = s_sum / self.dof
+            var = np.where(valid, np.einsum("bii->bi", s), 1.0)
+            std = np.sqrt(var)
+            r_mean = s_sum / (std[:, :, None] * std[:, None, :]) / (n - 1)
+            r2_mean = s2_sum / (var[:, :, None] * var[:, None, :]) / (n - 1)
+            var_hat = n / self.dof**2 * (r2_mean - r_mean**2)
+            lam = np.where(off, var_hat, 0.0).sum((1, 2)) / np.where(off, r_mean**2, 0.0).sum((1, 2))
+            lam = np.clip(lam, 0.0, 1.0)[:, None, None]
+            cov = s * np.where(off, 1.0 - lam, 1.0)
+        else:  # Ledoit & Wolf (2004), rsatoolbox's "shrinkage_eye"
+            p = valid.sum(1)[:, None, None]
+            s = s_sum / n
+            b2 = (s2_sum / n - s * s).sum((1, 2))[:, None, None] / n
+            m = np.einsum("bii->b", s)[:, None, None] / p
+            d2 = (np.where(pair, s - m * eye, 0.0) ** 2).sum((1, 2))[:, None, None]
+            b2 = np.minimum(d2, b2)
+            cov = (b2 / d2 * m * eye + (d2 - b2) / d2 * s) * n / self.dof
+        cov[:, eye] = np.where(valid, cov[:, eye], 1.0)
+        return cov
+
+    def kernels(self, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cell Gram matrices ``(b, RC, RC)`` and voxel counts of ``centres``."""
+        idx, counts = self.nb(centres)
+        valid = idx < self.nb.n
+        cov = self._covariance(self.residuals[idx].transpose(0, 2, 1), valid)
+        m = self.patterns[idx]  # (b, V, RC), zero on padding voxels
+        chol = np.linalg.cholesky(cov)
+        z = np.linalg.solve(chol, m)  # L^-1 M^T: the whitened cell means
+        return np.matmul(z.transpose(0, 2, 1), z), counts.astype(np.float64)
+
+
+@dataclass
+class SimulatedRuns:
+    """Simulated runs of one subject (from :func:`simulate_runs`).
+
+    Attributes
+    ----------
+    data : numpy.ndarray or nibabel.Nifti1Image
+        ``(n_runs * n_conditions, X, Y, Z)`` array, or a 4-D image with that many volumes (run-major:
+        every condition of run 0, then of run 1, ...).
+    runs, conditions : numpy.ndarray
+        Run and condition label of each pattern (pass them to ``searchlight_rsa(metric="crossnobis")``).
+    """
+
+    data: object
+    runs: np.ndarray
+    conditions: np.ndarray
+
+
+def simulate_runs(signal, *, n_runs: int = 4, noise: float = 1.0, seed=0) -> SimulatedRuns:
+    """Simulate ``n_runs`` runs of one subject: the same condition patterns plus independent noise per run.
+
+    Every run holds every condition once: ``signal`` plus white Gaussian noise of standard deviation
+    ``noise`` per voxel, condition and run (new noise in each run, as the betas of separate fMRI runs).
+    A noise-free :func:`repalign.searchlight.simulate.simulate_fmri` subject (``noise=0``) is a natural
+    ``signal``. The data are **simulated**.
+
+    Parameters
+    ----------
+    signal : array-like, shape (n_conditions, X, Y, Z), or 4-D NIfTI image (X, Y, Z, n_conditions)
+        The true condition patterns.
+    n_runs : int, default 4
+        Number of runs (at least 2: crossnobis needs two folds).
+    noise : float, default 1.0
+        Standard deviation of the noise, per voxel, condition and run (> 0).
+    seed : int or numpy.random.Generator
+        Seed of the noise.
+
+    Returns
+    -------
+    SimulatedRuns
+        The runs (array or NIfTI image, as ``signal``) with their run and condition labels.
+    """
+    from repalign.searchlight.inputs import _is_nifti, _load_img
+
+    n_runs = check_int(n_runs, "n_runs", minimum=2)
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)):
+        raise TypeError(f"noise must be a number; got {type(noise).__name__}")
+    if not (np.isfinite(noise) and noise > 0):
+        raise ValueError(f"noise must be > 0; got {noise}")
+    rng = check_seed(seed)
+    img = _load_img(signal, "signal") if _is_nifti(signal) else None
+    arr = np.moveaxis(np.asarray(img.dataobj, dtype=np.float32), -1, 0) if img is not None else signal
+    arr = _numeric_array(arr, "signal")
+    if arr.ndim != 4:
+        raise ValueError(f"signal must be 4-D (n_conditions, X, Y, Z) or a 4-D image; got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("signal contains NaN or infinite values")
+    n_cond = arr.shape[0]
+    out = np.empty((n_runs * n_cond,) + arr.shape[1:], dtype=np.float32)
+    for r in range(n_runs):
+        out[r * n_cond : (r + 1) * n_cond] = arr + rng.normal(scale=noise, size=arr.shape).astype(np.float32)
+    runs, conditions = np.repeat(np.arange(n_runs), n_cond), np.tile(np.arange(n_cond), n_runs)
+    if img is not None:
+        import nibabel as nib
+
+        return SimulatedRuns(nib.Nifti1Image(np.moveaxis(out, 0, -1), img.affine), runs, conditions)
+    return SimulatedRuns(out, runs, conditions)

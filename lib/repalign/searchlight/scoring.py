@@ -1,0 +1,116 @@
+"""Comparison of searchlight RDMs (one per row) with model RDMs: ranks and the ``method`` scores."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__: list[str] = []
+
+
+def _rank_rows(v, xp, torch):
+    """Average ranks (1-based, ties averaged exactly as scipy.stats.rankdata) of each row of ``v``."""
+    b, m = v.shape
+    if torch is not None:
+        sv, order = torch.sort(v, dim=1)
+        new = torch.ones((b, m), dtype=torch.bool, device=v.device)
+        new[:, 1:] = sv[:, 1:] != sv[:, :-1]
+        pos = torch.arange(1, m + 1, dtype=torch.float64, device=v.device).expand(b, m)
+        if bool(new.all()):
+            ranks_sorted = pos
+        else:  # average the positions inside each run of equal values
+            gid = torch.cumsum(new, dim=1) - 1 + (torch.arange(b, device=v.device) * m)[:, None]
+            gid = gid.reshape(-1)
+            tot = torch.zeros(b * m, dtype=torch.float64, device=v.device).index_add_(0, gid, pos.reshape(-1))
+            cnt = torch.zeros(b * m, dtype=torch.float64, device=v.device).index_add_(
+                0, gid, torch.ones(b * m, dtype=torch.float64, device=v.device)
+            )
+            ranks_sorted = (tot[gid] / cnt[gid]).reshape(b, m)
+        ranks = torch.empty((b, m), dtype=torch.float64, device=v.device)
+        ranks.scatter_(1, order, ranks_sorted)
+        return ranks
+    order = np.argsort(v, axis=1, kind="stable")
+    sv = np.take_along_axis(v, order, 1)
+    new = np.ones((b, m), dtype=bool)
+    new[:, 1:] = sv[:, 1:] != sv[:, :-1]
+    pos = np.broadcast_to(np.arange(1, m + 1, dtype=np.float64), (b, m))
+    if new.all():
+        ranks_sorted = pos
+    else:
+        gid = (np.cumsum(new, axis=1) - 1 + (np.arange(b) * m)[:, None]).ravel()
+        tot = np.bincount(gid, weights=pos.ravel(), minlength=b * m)
+        cnt = np.bincount(gid, minlength=b * m)
+        ranks_sorted = (tot[gid] / cnt[gid]).reshape(b, m)
+    ranks = np.empty((b, m), dtype=np.float64)
+    np.put_along_axis(ranks, order, ranks_sorted, 1)
+    return ranks
+
+
+def _rank_scores(v: np.ndarray, models: np.ndarray) -> np.ndarray:
+    """Spearman correlations of each row of ``v`` (non-negative float64) with centred, unit-norm model ranks.
+
+    The value bits of ``v`` (monotonic as integers for non-negative floats, the lowest ones dropped)
+    go to the high bits of a uint64 key and the column index to the low bits, so one SIMD integer
+    sort per row gives the order and exposes ties, which get their average rank as in
+    ``scipy.stats.rankdata``. Ranks are never scattered back: the model values are gathered in
+    sorted order instead.
+    """
+    b, m = v.shape
+    ibits = max(1, int(m - 1).bit_length())
+    key = (v.view(np.uint64) >> np.uint64(ibits)) << np.uint64(ibits)
+    key |= np.arange(m, dtype=np.uint64)
+    # keys of non-negative finite floats order like the floats themselves, and numpy's SIMD sort of
+    # float64 is faster than its uint64 sort: sort the keys as float64 (bits unchanged)
+    key.view(np.float64).sort(axis=1)
+    order = (key & np.uint64((1 << ibits) - 1)).astype(np.intp)
+    hi = key >> np.uint64(ibits)
+    same = hi[:, 1:] == hi[:, :-1]  # ties with the previous entry
+    ranks = np.broadcast_to(np.arange(1, m + 1, dtype=np.float64), (b, m))
+    tied = np.flatnonzero(same.any(1))
+    if tied.size:
+        ranks = np.array(ranks)
+        new = np.ones((tied.size, m), dtype=bool)
+        new[:, 1:] = ~same[tied]
+        pos = np.arange(m)
+        first = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
+        last_new = np.ones((tied.size, m), dtype=bool)
+        last_new[:, :-1] = new[:, 1:]
+        last = np.minimum.accumulate(np.where(last_new, pos, m)[:, ::-1], axis=1)[:, ::-1]
+        ranks[tied] = (first + last) / 2.0 + 1.0
+    centred = ranks - (m + 1) / 2.0
+    norm = np.sqrt(np.einsum("ij,ij->i", centred, centred))
+    r = np.empty((b, models.shape[1]))
+    for k in range(models.shape[1]):
+        r[:, k] = np.einsum("ij,ij->i", centred, models[:, k][order]) / norm
+    return r
+
+
+def _model_columns(models: np.ndarray, method: str) -> np.ndarray:
+    """Model RDMs ``(n_models, n_pairs)`` -> columns ``(n_pairs, n_models)`` ready for :func:`_compare`.
+
+    Spearman: centred unit-norm ranks; Pearson: centred unit norm; cosine: unit norm; rho-a:
+    centred ranks times ``12 / (n³ - n)`` (rsatoolbox's ``compare_rho_a``).
+    """
+    from scipy.stats import rankdata
+
+    if method in ("spearman", "rho_a"):
+        models = np.apply_along_axis(rankdata, 1, models)
+    if method != "cosine":
+        models = models - models.mean(1, keepdims=True)
+    if method == "rho_a":
+        n = models.shape[1]
+        return (models * (12.0 / (n**3 - n))).T.copy()
+    return (models / np.linalg.norm(models, axis=1, keepdims=True)).T.copy()
+
+
+def _compare(v: np.ndarray, models: np.ndarray, method: str, dtype: str) -> np.ndarray:
+    """Scores ``(n_rows, n_models)`` of the RDM rows ``v`` (overwritten) against :func:`_model_columns`."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "spearman" and dtype == "float32" and not (v < 0).any():
+            return _rank_scores(v, models)
+        if method in ("spearman", "rho_a"):
+            v = _rank_rows(v, np, None)
+        if method != "cosine":
+            v -= v.mean(1, keepdims=True)
+        if method == "rho_a":
+            return v @ models
+        return (v @ models) / np.linalg.norm(v, axis=1)[:, None]

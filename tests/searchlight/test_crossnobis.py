@@ -1,0 +1,218 @@
+"""Tests of ``repalign.searchlight.crossnobis`` (the crossnobis path of ``searchlight_rsa``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import pearsonr, spearmanr
+
+from repalign.rdm.crossnobis import crossnobis_rdm, noise_precision
+from repalign.searchlight import searchlight_neighbors, searchlight_rsa
+from repalign.searchlight.crossnobis import _design
+
+SHAPE = (6, 7, 5)
+
+
+def _runs_data(n_runs=4, n_cond=6, seed=0, signal=0.7):
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(SHAPE, dtype=bool)
+    mask[1:-1, 1:-1, 1:-1] = True
+    mask[3, 3, 2] = False
+    runs = np.repeat(np.arange(n_runs), n_cond)
+    conds = np.tile(np.arange(n_cond), n_runs)
+    patterns = rng.normal(size=(n_cond,) + SHAPE)
+    data = signal * patterns[conds] + rng.normal(size=(n_runs * n_cond,) + SHAPE)
+    models = np.stack([rng.random(n_cond * (n_cond - 1) // 2) for _ in range(2)])
+    residuals = rng.normal(size=(25,) + SHAPE) + 0.5 * rng.normal(size=(25, 1, 1, 1))  # correlated noise
+    return data, mask, runs, conds, models, residuals
+
+
+def _plain(data, mask, runs, conds, models, radius, residuals=None, shrinkage="diag", method="spearman"):
+    """Per centre: repalign.rdm.crossnobis on the sphere's voxels, then the comparison."""
+    flat = data.reshape(data.shape[0], -1)
+    n = np.unique(conds).size
+    iu = np.triu_indices(n, k=1)
+    out = np.full((len(models),) + mask.shape, np.nan)
+    for c, nb in zip(np.argwhere(mask), searchlight_neighbors(mask, radius=radius)):
+        prec = None
+        if residuals is not None:
+            prec = noise_precision(residuals.reshape(residuals.shape[0], -1)[:, nb], shrinkage=shrinkage)
+        rdm = crossnobis_rdm(flat[:, nb], conditions=conds, runs=runs, noise=prec)[iu]
+        for k, m in enumerate(models):
+            if method == "spearman":
+                out[(k,) + tuple(c)] = spearmanr(rdm, m).statistic
+            elif method == "pearson":
+                out[(k,) + tuple(c)] = pearsonr(rdm, m).statistic
+            else:
+                out[(k,) + tuple(c)] = rdm @ m / np.linalg.norm(rdm) / np.linalg.norm(m)
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+def test_identity_noise_equals_per_sphere_crossnobis(dtype, backend):
+    data, mask, runs, conds, models, _ = _runs_data()
+    ref = _plain(data, mask, runs, conds, models, 2)
+    ours = searchlight_rsa(
+        data, mask, models, radius=2, metric="crossnobis", runs=runs, conditions=conds, dtype=dtype,
+        backend=backend, max_memory=2e5, progress=False,
+    )  # fmt: skip
+    assert np.array_equal(np.isnan(ours), np.isnan(ref))
+    assert np.nanmax(np.abs(ours - ref)) < (1e-10 if dtype == "float64" else 1e-5)
+    assert np.isfinite(ours[:, mask]).all()
+
+
+@pytest.mark.parametrize("shrinkage", ["diag", "eye"])
+def test_noise_precision_per_sphere_equals_per_sphere_crossnobis(shrinkage):
+    data, mask, runs, conds, models, residuals = _runs_data(seed=1)
+    ref = _plain(data, mask, runs, conds, models, 2, residuals, shrinkage)
+    kw = dict(radius=2, metric="crossnobis", runs=runs, conditions=conds, residuals=residuals, progress=False)
+    ours = searchlight_rsa(data, mask, models, shrinkage=shrinkage, max_memory=1e5, **kw)
+    assert np.nanmax(np.abs(ours - ref)) < 1e-10
+    # whitening changes the map: the identity-noise map differs
+    plain = searchlight_rsa(
+        data, mask, models, radius=2, metric="crossnobis", runs=runs, conditions=conds, progress=False
+    )
+    assert np.nanmax(np.abs(plain - ours)) > 1e-3
+
+
+@pytest.mark.parametrize("method", ["pearson", "cosine"])
+def test_crossnobis_with_other_methods(method):
+    data, mask, runs, conds, models, _ = _runs_data(seed=2)
+    ref = _plain(data, mask, runs, conds, models, 1.8, method=method)
+    ours = searchlight_rsa(
+        data, mask, models, radius=1.8, metric="crossnobis", method=method, runs=runs, conditions=conds, progress=False
+    )
+    assert np.nanmax(np.abs(ours - ref)) < 1e-6  # float32 patterns (the default dtype)
+
+
+def test_labels_shuffled_and_unbalanced_runs():
+    # patterns in any order, string labels, a condition twice in one run: the same as the per-sphere RDM
+    data, mask, runs, conds, models, _ = _runs_data(n_runs=3, n_cond=5, seed=3)
+    rng = np.random.default_rng(0)
+    extra = np.concatenate([data, data[:1] + rng.normal(size=data.shape[1:])])
+    runs = np.append(runs, 0)
+    conds = np.append(conds, 0)
+    order = rng.permutation(runs.size)
+    names = np.array(["a", "b", "c", "d", "e"])[conds[order]]
+    ref = _plain(extra[order], mask, runs[order], names, models, 2)
+    ours = searchlight_rsa(
+        extra[order], mask, models, radius=2, metric="crossnobis", runs=runs[order], conditions=names,
+        dtype="float64", progress=False,
+    )  # fmt: skip
+    assert np.nanmax(np.abs(ours - ref)) < 1e-10
+
+
+def test_design_weights_average_the_other_runs():
+    d = _design(np.repeat([0, 1, 2], 3), np.tile([0, 1, 2], 3), 9)
+    assert d.n_runs == 3 and d.n_cond == 3
+    w = d.weights.reshape(3, 3, 3) * 3  # (condition, run r, fold f)
+    assert np.allclose(w[:, [0, 1, 2], [0, 1, 2]], 0.0)  # a run never trains its own fold
+    assert np.allclose(w.sum(1), 1.0)  # each fold's training mean is a mean
+
+
+def test_constant_spheres_are_nan_with_a_count_warning():
+    data, mask, runs, conds, models, _ = _runs_data(seed=4)
+    data = data.copy()
+    data[:, :, :, :] = np.where(np.arange(SHAPE[0])[:, None, None] <= 2, 3.0, data)  # x <= 2: constant
+    with pytest.warns(RuntimeWarning, match=r"\d+ of \d+ searchlight centres are NaN"):
+        out = searchlight_rsa(data, mask, models[0], radius=1.5, metric="crossnobis", runs=runs, conditions=conds,
+                              progress=False)  # fmt: skip
+    coords = np.argwhere(mask)
+    nan = np.isnan(out[mask])
+    assert np.array_equal(nan, coords[:, 0] <= 1)  # their sphere (radius 1.5) stays in x <= 2
+    assert np.isfinite(out[mask][coords[:, 0] >= 3]).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs,exc,msg",
+    [
+        (dict(runs=None), ValueError, "runs is required with metric='crossnobis'"),
+        (dict(conditions=None), ValueError, "conditions is required"),
+        (dict(runs=np.zeros(24, int)), ValueError, "runs must hold at least 2 distinct labels"),
+        (dict(runs=np.arange(23)), ValueError, "runs must be 1-D with one label per pattern"),
+        (dict(runs=np.repeat([0.5, 1.5, 2.5, 3.5], 6)), TypeError, "runs must hold integer or string labels"),
+        (dict(conditions=np.r_[1, np.tile(np.arange(6), 4)[1:]]), ValueError, "run 0 lacks condition 0"),
+        (dict(residuals=np.zeros((10,) + SHAPE)), ValueError, "residuals is constant at"),
+        (dict(residuals=np.ones((10, 3, 3, 3))), ValueError, "residuals must be"),
+        (dict(shrinkage="full", residuals="ok"), ValueError, "shrinkage must be one of"),
+        (dict(metric="correlation"), ValueError, "runs is only used with metric='crossnobis'"),
+        (dict(method="corr_cov"), ValueError, "method must be one of"),
+    ],
+)
+def test_bad_crossnobis_inputs_one_line_errors(kwargs, exc, msg):
+    data, mask, runs, conds, models, residuals = _runs_data()
+    args = dict(metric="crossnobis", runs=runs, conditions=conds, radius=2, progress=False)
+    if isinstance(kwargs.get("residuals"), str):
+        kwargs = {**kwargs, "residuals": residuals}
+    args.update(kwargs)
+    with pytest.raises(exc, match=msg) as info:
+        searchlight_rsa(data, mask, models[0], **args)
+    assert "\n" not in str(info.value)
+
+
+def test_crossnobis_finds_the_simulated_signal():
+    # signal only in x >= 3: the map is higher there than in the pure-noise half
+    rng = np.random.default_rng(5)
+    mask = np.ones((8, 6, 6), dtype=bool)
+    runs, conds = np.repeat(np.arange(4), 8), np.tile(np.arange(8), 4)
+    embedding = rng.normal(size=(8, 3))
+    truth = np.einsum("ck,kxyz->cxyz", embedding, rng.normal(size=(3, 8, 6, 6)))
+    truth[:, :4] = 0.0
+    data = truth[conds] + rng.normal(size=(32, 8, 6, 6))
+    from scipy.spatial.distance import pdist
+
+    model = pdist(embedding, "sqeuclidean")
+    out = searchlight_rsa(data, mask, model, radius=2, metric="crossnobis", runs=runs, conditions=conds, progress=False)
+    assert np.nanmean(out[5:]) > 0.5
+    assert abs(np.nanmean(out[:2])) < 0.15
+
+
+def test_threads_and_chunks_give_the_same_crossnobis_maps():
+    data, mask, runs, conds, models, residuals = _runs_data(seed=6)
+    kw = dict(radius=2, metric="crossnobis", runs=runs, conditions=conds, progress=False)
+    one = searchlight_rsa(data, mask, models, n_jobs=1, max_memory=2e5, **kw)
+    two = searchlight_rsa(data, mask, models, n_jobs=2, max_memory=2e5, **kw)
+    whole = searchlight_rsa(data, mask, models, n_jobs=1, max_memory=1e12, **kw)
+    assert np.array_equal(one, two, equal_nan=True)
+    np.testing.assert_allclose(one, whole, atol=1e-6)
+    w1 = searchlight_rsa(data, mask, models, residuals=residuals, n_jobs=1, max_memory=1e5, **kw)
+    w2 = searchlight_rsa(data, mask, models, residuals=residuals, n_jobs=2, max_memory=1e12, **kw)
+    np.testing.assert_allclose(w1, w2, atol=1e-12)
+
+
+def test_simulate_runs():
+    from repalign.searchlight import simulate_runs
+
+    signal = np.random.default_rng(0).normal(size=(5, 4, 4, 3))
+    sim = simulate_runs(signal, n_runs=3, noise=0.5, seed=1)
+    assert sim.data.shape == (15, 4, 4, 3)
+    assert np.array_equal(sim.runs, np.repeat([0, 1, 2], 5)) and np.array_equal(
+        sim.conditions, np.tile(np.arange(5), 3)
+    )
+    noise = sim.data - signal[sim.conditions]
+    assert abs(noise.std() - 0.5) < 0.05 and abs(noise.mean()) < 0.05
+    assert abs(np.corrcoef(noise[:5].ravel(), noise[5:10].ravel())[0, 1]) < 0.1  # new noise in every run
+    again = simulate_runs(signal, n_runs=3, noise=0.5, seed=1)
+    assert np.array_equal(again.data, sim.data)
+    nib = pytest.importorskip("nibabel")
+    img = nib.Nifti1Image(np.moveaxis(signal, 0, -1).astype(np.float32), np.eye(4))
+    out = simulate_runs(img, n_runs=2, noise=1.0, seed=0)
+    assert isinstance(out.data, nib.Nifti1Image) and out.data.shape == (4, 4, 3, 10)
+    for kwargs, msg in [
+        (dict(n_runs=1), "n_runs must be >= 2"),
+        (dict(noise=0.0), "noise must be > 0"),
+        (dict(noise=float("nan")), "noise must be > 0"),
+    ]:
+        with pytest.raises(ValueError, match=msg):
+            simulate_runs(signal, **kwargs)
+    with pytest.raises(ValueError, match="signal must be 4-D"):
+        simulate_runs(signal[0])
+
+
+def test_group_searchlight_refuses_crossnobis():
+    from repalign.searchlight import group_searchlight
+
+    data, mask, runs, conds, models, _ = _runs_data()
+    with pytest.raises(ValueError, match="call searchlight_rsa for each subject"):
+        group_searchlight([data], mask, models[0], metric="crossnobis", progress=False)
