@@ -328,7 +328,7 @@ def group_tfce(
     """TFCE and cluster-level FWE inference for group searchlight maps, by nilearn's ``permuted_ols``.
 
     A one-sample (intercept-only) model, tested by sign-flipping whole subject maps, as in
-    :func:`group_permutation_test`; :func:`nilearn.mass_univariate.permuted_ols` computes the t map,
+    :func:`group_permutation_test`; ``nilearn.mass_univariate.permuted_ols`` computes the t map,
     its threshold-free cluster enhancement (TFCE: each voxel's support summed over all cluster-forming
     thresholds, with face connectivity; Smith & Nichols 2009) and the max-statistic nulls, so
     ``p_tfce < 0.05`` controls the family-wise error at 5 % while rewarding spatially extended effects.
