@@ -169,3 +169,43 @@ class TestCaptionAgreement:
             A.caption_agreement(np.zeros((4, 5)))
         with pytest.raises(ValueError, match="at least 2"):
             A.caption_agreement(np.zeros((4, 1, 3)))
+
+
+# --------------------------------------------------------------------------------------------
+# adjusted_group_means
+class TestAdjustedGroupMeans:
+    def test_group_difference_explained_by_the_covariate_vanishes(self):
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=400)
+        group = x > 0.5  # the group differs only through its covariate
+        y = 0.5 + 0.2 * x + 0.02 * rng.normal(size=400)
+        res = A.adjusted_group_means(y, x, {"g": group, "rest": ~group}, n_boot=300, seed=0)
+        assert res.means["g"] - res.means["rest"] > 0.15
+        assert abs(res.adjusted["g"]) < 0.01 and 0.0 in res.ci["g"]
+        assert res.slope == pytest.approx(0.2, abs=0.01) and res.r_squared > 0.95 and res.rho > 0.95
+        np.testing.assert_allclose(res.residuals, y - (res.intercept + res.slope * x))
+
+    def test_a_real_group_effect_survives(self):
+        rng = np.random.default_rng(1)
+        x = rng.normal(size=400)
+        group = rng.random(400) < 0.3
+        y = 0.2 * x + 0.1 * group + 0.02 * rng.normal(size=400)
+        res = A.adjusted_group_means(y, x, {"g": group, "rest": ~group}, n_boot=300, seed=0)
+        diff = res.distribution["g"] - res.distribution["rest"]
+        assert res.adjusted["g"] - res.adjusted["rest"] == pytest.approx(0.1, abs=0.01)
+        assert np.quantile(diff, 0.025) > 0.08 and res.ci["g"].low > 0
+
+    def test_bad_input(self):
+        y, x = np.arange(5.0), np.arange(5.0) ** 2
+        with pytest.raises(ValueError, match="covariate"):
+            A.adjusted_group_means(y, x[:4], {"g": np.ones(5, bool)})
+        with pytest.raises(ValueError, match="covariate is constant"):
+            A.adjusted_group_means(y, np.ones(5), {"g": np.ones(5, bool)})
+        with pytest.raises(ValueError, match="groups\\['g'\\]"):
+            A.adjusted_group_means(y, x, {"g": np.ones(5)})
+        with pytest.raises(ValueError, match="groups\\['g'\\] holds no item"):
+            A.adjusted_group_means(y, x, {"g": np.zeros(5, bool)})
+        with pytest.raises(TypeError, match="groups"):
+            A.adjusted_group_means(y, x, [np.ones(5, bool)])
+        with pytest.raises(ValueError, match="values"):
+            A.adjusted_group_means([np.nan, 1, 2], [1, 2, 3], {"g": np.ones(3, bool)})

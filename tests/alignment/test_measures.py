@@ -124,3 +124,37 @@ class TestScores:
             b = A.bootstrap_alignment(pop_x[pick], pop_y[pick], measure=measure, n_boot=100, seed=rep)
             covered += b.ci.low <= truth <= b.ci.high
         assert covered >= min_covered
+
+
+# --------------------------------------------------------------------------------------------
+# issue 17: zero rows, the peers' measures through the same entry point
+class TestZeroRowsAndNewMeasures:
+    def test_mutual_knn_refuses_all_zero_rows(self):
+        rng = np.random.default_rng(40)
+        X, Y = rng.normal(size=(30, 5)), rng.normal(size=(30, 4))
+        X[3] = 0.0
+        with pytest.raises(ValueError, match="X has 1 all-zero row"):
+            A.mutual_knn(X, Y, k=3)
+        with pytest.raises(ValueError, match="all-zero row"):
+            A.alignment_score(Y, X[:, :4], measure="mutual_knn", k=3)
+        with pytest.raises(ValueError, match="all-zero row"):
+            A.cknna(Y, X[:, :4], k=3)
+
+    @pytest.mark.parametrize("measure", ["unbiased_cka", "cknna", "svcca", "procrustes_distance"])
+    def test_entry_point_equals_the_functions(self, measure):
+        rng = np.random.default_rng(41)
+        X = rng.normal(size=(40, 12))
+        Y = X @ rng.normal(size=(12, 9)) + rng.normal(size=(40, 9))
+        fn = getattr(A, measure)
+        kw = {"k": 5} if measure == "cknna" else {}
+        assert A.alignment_score(X, Y, measure=measure, **kw) == pytest.approx(fn(X, Y, **kw), abs=1e-12)
+        b = A.bootstrap_alignment(X, Y, measure=measure, n_boot=20, seed=0, **kw)
+        assert b.estimate == pytest.approx(fn(X, Y, **kw), abs=1e-12) and np.isfinite(b.distribution).all()
+
+    def test_distance_measure_is_listed_and_zero_for_identical_shapes(self):
+        assert A.DISTANCE_MEASURES == ("procrustes_distance",) and set(A.DISTANCE_MEASURES) <= set(A.MEASURES)
+        rng = np.random.default_rng(42)
+        X = rng.normal(size=(30, 6))
+        assert (
+            A.alignment_score(X, 3 * X @ ortho_group.rvs(6, random_state=1) + 2, measure="procrustes_distance") < 1e-6
+        )

@@ -125,3 +125,36 @@ class TestProcrustesEstimator:
             A.Procrustes().fit(X, Y).transform(Y)
         with pytest.raises(ValueError, match="dim_match must be one of"):
             A.Procrustes(dim_match="crop").fit(X, Y)
+
+
+class TestUncentredPcaAndFlags:
+    """Issue 17: ``center=False`` with ``dim_match="pca"`` and non-bool flags."""
+
+    @pytest.mark.parametrize("dx,dy", [(10, 8), (8, 10), (30, 20)])
+    def test_uncentred_pca_map_is_stable_under_tiny_changes(self, dx, dy):
+        rng = np.random.default_rng(30)
+        X, Y = rng.normal(size=(5, dx)) + 0.5, rng.normal(size=(5, dy))
+        R1 = A.procrustes(X, Y, center=False)
+        R2 = A.procrustes(X + 1e-13 * rng.normal(size=X.shape), Y, center=False)
+        assert np.abs(R1 - R2).max() < 1e-8  # was 0.16-0.28 (a direction the data do not support)
+
+    def test_uncentred_pca_uses_uncentred_axes_and_n_components(self):
+        rng = np.random.default_rng(31)
+        X, Y = rng.normal(size=(6, 12)) + 2.0, rng.normal(size=(6, 9)) - 1.0
+        est = A.Procrustes(center=False).fit(X, Y)
+        assert est.n_components_ == 6  # uncentred data have rank n, not n - 1
+        Px = np.linalg.svd(X, full_matrices=False)[2][:6].T
+        np.testing.assert_allclose(est.components_x_ @ est.components_x_.T, Px @ Px.T, atol=1e-10)
+        # X spans its row space fully, so the reduced fit equals the unreduced least-squares rotation
+        Rs = np.linalg.svd((X @ est.components_x_).T @ (Y @ est.components_y_))
+        np.testing.assert_allclose(est.rotation_, est.components_x_ @ Rs[0] @ Rs[2] @ est.components_y_.T, atol=1e-10)
+        assert A.Procrustes().fit(X, Y).n_components_ == 5  # centred: n - 1
+
+    @pytest.mark.parametrize("kw", [{"center": "no"}, {"center": 1}, {"scale": "yes"}, {"scale": None}])
+    def test_non_bool_flags_are_refused(self, kw):
+        rng = np.random.default_rng(32)
+        X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 3))
+        name = next(iter(kw))
+        with pytest.raises(TypeError, match=f"{name} must be True or False"):
+            A.procrustes(X, Y, **kw)
+        assert np.isfinite(A.procrustes(X, Y, center=np.bool_(False))).all()

@@ -197,3 +197,43 @@ class TestBadInputs:
             A.cv_retrieval(self.X, self.X, seed=None)
         with pytest.raises(ValueError, match="csls_k must be >= 1"):
             A.retrieve(self.X, self.X, 1, rule="csls", csls_k=0)
+
+
+# --------------------------------------------------------------------------------------------
+# matched width (n_components)
+class TestMatchedWidth:
+    def test_full_width_pca_is_a_rotation_and_changes_nothing(self):
+        X, Y, _ = _planted(n=200, dx=12, dy=12, noise=1.0, seed=4)
+        plain = A.cv_retrieval(X, Y, ks=(1, 10), seed=0, baselines=False)
+        matched = A.cv_retrieval(X, Y, ks=(1, 10), seed=0, baselines=False, n_components=12)
+        np.testing.assert_array_equal(plain.ranks, matched.ranks)
+
+    def test_both_sides_reduced_on_training_items_only(self, monkeypatch):
+        import repalign.alignment.retrieval as retrieval
+
+        seen = []
+        original = retrieval._pca_basis
+
+        def spy(a, d, *args, **kwargs):
+            seen.append((a.shape, d))
+            return original(a, d, *args, **kwargs)
+
+        monkeypatch.setattr(retrieval, "_pca_basis", spy)
+        rng = np.random.default_rng(0)
+        latent = rng.normal(size=(250, 5))
+        X = latent @ rng.normal(size=(5, 20)) + 0.05 * rng.normal(size=(250, 20))
+        Y = latent @ rng.normal(size=(5, 60)) + 0.05 * rng.normal(size=(250, 60))
+        res = A.cv_retrieval(X, Y, ks=(1, 10), seed=0, n_components=5)
+        # per fold: X's and Y's training rows (200 of 250), each reduced to 5 axes
+        assert seen[:2] == [((200, 20), 5), ((200, 60), 5)] and len(seen) >= 10
+        assert res.precision[1] > 0.9 and res.baselines["shuffled"][10] < 0.35
+        assert A.cv_retrieval(X, Y, ks=(1,), seed=0, n_components=1).precision[1] < res.precision[1]
+
+    def test_bad_n_components(self):
+        X, Y, _ = _planted(n=40, dx=6, dy=8)
+        with pytest.raises(ValueError, match="n_components"):
+            A.cv_retrieval(X, Y, ks=(1,), n_components=7)
+        with pytest.raises(ValueError, match="n_components"):
+            A.cv_retrieval(X, Y, ks=(1,), n_components=0)
+        with pytest.raises(TypeError, match="n_components"):
+            A.cv_retrieval(X, Y, ks=(1,), n_components=2.5)

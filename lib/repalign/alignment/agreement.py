@@ -17,7 +17,9 @@ from repalign.core.validation import check_choice, check_int, check_matrix, chec
 
 __all__ = [
     "INSTANCE_REFERENCES",
+    "AdjustedMeans",
     "InstanceSimilarity",
+    "adjusted_group_means",
     "caption_agreement",
     "cross_modal_scores",
     "instance_similarity",
@@ -281,3 +283,122 @@ def caption_agreement(embeddings) -> np.ndarray:
     G = np.einsum("imd,ikd->imk", U, U)
     m = E.shape[1]
     return (G.sum(axis=(1, 2)) - np.einsum("imm->i", G)) / (m * (m - 1))
+
+
+@dataclass(frozen=True)
+class AdjustedMeans:
+    """Group means of a per-item value before and after regressing out a covariate (from :func:`adjusted_group_means`).
+
+    Attributes
+    ----------
+    rho : float
+        Spearman correlation between the values and the covariate.
+    slope, intercept : float
+        The least-squares line ``value ~ intercept + slope * covariate`` over all items.
+    r_squared : float
+        The share of the values' variance the line explains.
+    residuals : numpy.ndarray, shape (n,)
+        Each item's value minus the line's prediction (what the covariate does not explain).
+    means : dict
+        ``{group: mean value of its items}`` (unadjusted).
+    adjusted : dict
+        ``{group: mean residual of its items}``: how far the group lies above (+) or below (-) what its
+        items' covariate predicts.
+    ci : dict
+        ``{group: Interval}`` of ``adjusted``, a percentile bootstrap over items (the line is refitted in
+        every resample).
+    distribution : dict
+        ``{group: array (n_boot,)}`` of the bootstrap samples; all groups share the resamples, so the
+        difference of two groups' samples gives a paired interval of their difference.
+    """
+
+    rho: float
+    slope: float
+    intercept: float
+    r_squared: float
+    residuals: np.ndarray = field(repr=False)
+    means: dict
+    adjusted: dict
+    ci: dict
+    distribution: dict = field(repr=False)
+
+
+def adjusted_group_means(
+    values, covariate, groups, *, n_boot: int = 1000, level: float = 0.95, seed=0
+) -> AdjustedMeans:
+    """Compare groups of items on a value after regressing the value on a covariate.
+
+    When a per-item value (e.g. per-scene agreement) tracks a covariate (e.g. how distinctive the scene
+    is), a difference between groups of items (e.g. scenes with and without a person) may only reflect
+    their covariate. This fits ``value ~ a + b * covariate`` by least squares over all items and reports
+    each group's mean residual, with a bootstrap interval over items that refits the line every time.
+
+    Parameters
+    ----------
+    values, covariate : array-like, shape (n,)
+        Finite per-item values and the covariate to control for (at least 3 items).
+    groups : dict
+        ``{name: boolean mask of shape (n,)}``; groups may overlap, each needs at least one item.
+    n_boot : int
+        Bootstrap resamples of the items (0: NaN intervals).
+    level : float
+        Confidence level of the intervals.
+    seed : int or numpy.random.Generator
+        Seeds the resampling.
+
+    Returns
+    -------
+    AdjustedMeans
+    """
+    from scipy.stats import spearmanr
+
+    y = check_matrix(values, "values", ndim=1, min_rows=3)
+    x = check_matrix(covariate, "covariate", ndim=1, min_rows=3)
+    if x.shape != y.shape:
+        raise ValueError(f"covariate must have one value per item ({y.size}); got {x.size}")
+    if np.ptp(x) == 0:
+        raise ValueError("covariate is constant: there is nothing to regress on")
+    if not isinstance(groups, dict) or not groups:
+        raise TypeError("groups must be a non-empty dict {name: boolean mask}")
+    masks = {}
+    for name, m in groups.items():
+        m = np.asarray(m)
+        if m.dtype != bool or m.shape != y.shape:
+            raise ValueError(f"groups[{name!r}] must be a boolean mask of shape {y.shape}")
+        if not m.any():
+            raise ValueError(f"groups[{name!r}] holds no item")
+        masks[name] = m
+    n_boot = check_int(n_boot, "n_boot", minimum=0)
+    level = check_level(level, "level")
+    rng = check_seed(seed)
+
+    slope, intercept = np.polyfit(x, y, 1)
+    resid = y - (intercept + slope * x)
+    r2 = 1.0 - resid.var() / y.var() if y.var() > 0 else 0.0
+    dist = {name: np.full(n_boot, np.nan) for name in masks}
+    for b in range(n_boot):
+        idx = rng.integers(0, y.size, y.size)
+        xb, yb = x[idx], y[idx]
+        if np.ptp(xb) == 0:
+            continue
+        sb, ib = np.polyfit(xb, yb, 1)
+        rb = yb - (ib + sb * xb)
+        for name, m in masks.items():
+            mb = m[idx]
+            if mb.any():
+                dist[name][b] = rb[mb].mean()
+    if n_boot:
+        ci = {name: percentile_interval(d, level) for name, d in dist.items()}
+    else:
+        ci = {name: Interval(np.nan, np.nan, level) for name in masks}
+    return AdjustedMeans(
+        rho=float(spearmanr(x, y).statistic),
+        slope=float(slope),
+        intercept=float(intercept),
+        r_squared=float(r2),
+        residuals=resid,
+        means={name: float(y[m].mean()) for name, m in masks.items()},
+        adjusted={name: float(resid[m].mean()) for name, m in masks.items()},
+        ci=ci,
+        distribution=dist,
+    )

@@ -6,12 +6,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from repalign.alignment.calibration import _calibrate, _null_grid
 from repalign.alignment.measures import (
+    DISTANCE_MEASURES,
     MEASURES,
     _boot_grids,
     _check_measure_k,
     _grid,
     _prepare,
+    _score_states,
+    _states,
 )
 from repalign.alignment.orthogonal import _check_indices
 from repalign.core.intervals import Interval, check_level, percentile_interval
@@ -44,7 +48,8 @@ class LayerAlignmentResult:
     selection_scores, test_scores : numpy.ndarray, shape (n_vision, n_text)
         Scores on the selection items and on the held-out test items.
     best : tuple of str
-        ``(vision layer, text layer)`` with the highest score on the selection items.
+        ``(vision layer, text layer)`` with the best score on the selection items (the highest; the
+        lowest for a distance measure).
     selection_score : float
         That pair's score on the selection items (optimistic: it was chosen there).
     heldout_score : float
@@ -57,8 +62,12 @@ class LayerAlignmentResult:
         Its score on all items.
     select_idx, test_idx : numpy.ndarray of int
         The two disjoint item sets.
-    n_boot, confidence, k :
+    n_boot, confidence, k, n_perm :
         Settings.
+    null_mean, calibrated, p : numpy.ndarray, shape (n_vision, n_text), or None
+        With ``n_perm > 0``: per pair, the mean score with the text items permuted, the calibrated
+        score ``(scores - null_mean) / (perfect - null_mean)`` and the one-sided permutation p-value
+        (see :func:`~repalign.alignment.calibrated_score`); ``None`` otherwise.
     """
 
     measure: str
@@ -79,14 +88,18 @@ class LayerAlignmentResult:
     n_boot: int = 0
     confidence: float = 0.95
     k: int = 10
+    n_perm: int = 0
+    null_mean: np.ndarray | None = field(default=None, repr=False)
+    calibrated: np.ndarray | None = field(default=None, repr=False)
+    p: np.ndarray | None = field(default=None, repr=False)
 
     def table(self, which: str = "scores"):
         """A pandas DataFrame (vision layers x text layers) of one grid.
 
         Parameters
         ----------
-        which : {"scores", "selection_scores", "test_scores", "ci_low", "ci_high"}
-            The grid (``"ci_low"``/``"ci_high"``: the ends of ``ci``).
+        which : {"scores", "selection_scores", "test_scores", "ci_low", "ci_high", "null_mean", "calibrated", "p"}
+            The grid (``"ci_low"``/``"ci_high"``: the ends of ``ci``; the last three need ``n_perm > 0``).
 
         Returns
         -------
@@ -94,7 +107,10 @@ class LayerAlignmentResult:
         """
         import pandas as pd
 
-        check_choice(which, "which", ("scores", "selection_scores", "test_scores", "ci_low", "ci_high"))
+        grids = ("scores", "selection_scores", "test_scores", "ci_low", "ci_high", "null_mean", "calibrated", "p")
+        check_choice(which, "which", grids)
+        if which in grids[5:] and self.n_perm == 0:
+            raise ValueError(f"which={which!r} needs a result computed with n_perm > 0")
         grid = {"ci_low": self.ci.low, "ci_high": self.ci.high}.get(which)
         return pd.DataFrame(
             getattr(self, which) if grid is None else grid, index=self.vision_names, columns=self.text_names
@@ -112,6 +128,7 @@ def layer_alignment(
     seed=0,
     confidence: float = 0.95,
     progress: bool = True,
+    n_perm: int = 0,
 ) -> LayerAlignmentResult:
     """Alignment of every vision layer with every text layer, with a best pair chosen on held-out items.
 
@@ -124,8 +141,9 @@ def layer_alignment(
     vision_layers, text_layers : dict of str -> array-like, shape (n, d_layer)
         Features of the same ``n`` items (same order) per layer, e.g. from
         ``image_features(images, layer=[...])`` and ``encode_text(captions, layer=[...])``.
-    measure : {"rsa", "cka", "mutual_knn"}
-        See :func:`alignment_score`.
+    measure : str
+        One of :data:`~repalign.alignment.MEASURES`; see :func:`alignment_score`. For a distance
+        (``"procrustes_distance"``) the best pair is the one with the *lowest* score.
     select_on : "half" or array-like of int
         ``"half"``: a random half of the items (seeded) selects, the other half tests. An index
         array names the selection items explicitly; the remaining items test.
@@ -139,6 +157,9 @@ def layer_alignment(
         Level of the percentile intervals.
     progress : bool
         Show a progress bar over bootstrap resamples.
+    n_perm : int
+        Permutations of the text items for a null and calibrated scores of every pair on all items
+        (0: none; otherwise ``>= 10``). The same permutations serve every pair.
 
     Returns
     -------
@@ -153,6 +174,9 @@ def layer_alignment(
             raise ValueError(f"{name}[{bad[0]!r}] has a different number of items than the others (expected {n})")
     check_choice(measure, "measure", MEASURES)
     n_boot = check_int(n_boot, "n_boot", minimum=10)
+    n_perm = check_int(n_perm, "n_perm", minimum=0)
+    if 0 < n_perm < 10:
+        raise ValueError(f"n_perm must be 0 or >= 10; got {n_perm}")
     confidence = check_level(confidence, "confidence")
     rng = check_seed(seed)
     if isinstance(select_on, str):
@@ -165,15 +189,18 @@ def layer_alignment(
         raise ValueError(f"select_on leaves {select_idx.size} selection and {test_idx.size} test items; both need >= 4")
     k = _check_measure_k(measure, k, min(select_idx.size, test_idx.size))
 
-    pv = [_prepare(a, measure) for a in v_arrays]
-    pt = [_prepare(a, measure) for a in t_arrays]
-    scores = _grid(pv, pt, measure, np.arange(n), k)
+    pv = [_prepare(a, measure, f"vision_layers[{nm!r}]") for nm, a in zip(v_names, v_arrays)]
+    pt = [_prepare(a, measure, f"text_layers[{nm!r}]") for nm, a in zip(t_names, t_arrays)]
+    sv, st = _states(pv, measure, np.arange(n), k), _states(pt, measure, np.arange(n), k)
+    scores = _score_states(sv, st, measure)
     ci = percentile_interval(_boot_grids(pv, pt, measure, np.arange(n), k, n_boot, rng, progress), confidence)
     sel = _grid(pv, pt, measure, select_idx, k)
     test = _grid(pv, pt, measure, test_idx, k)
-    bi, bj = np.unravel_index(np.nanargmax(sel), sel.shape)
+    sign = -1.0 if measure in DISTANCE_MEASURES else 1.0
+    bi, bj = np.unravel_index(np.nanargmax(sign * sel), sel.shape)
     dist = _boot_grids([pv[bi]], [pt[bj]], measure, test_idx, k, n_boot, rng, False)[:, 0, 0]
-    ai, aj = np.unravel_index(np.nanargmax(scores), scores.shape)
+    ai, aj = np.unravel_index(np.nanargmax(sign * scores), scores.shape)
+    cal = _calibrate(scores, _null_grid(sv, st, measure, n, n_perm, rng), measure) if n_perm else {}
     return LayerAlignmentResult(
         measure=measure,
         vision_names=v_names,
@@ -193,6 +220,10 @@ def layer_alignment(
         n_boot=n_boot,
         confidence=confidence,
         k=k,
+        n_perm=n_perm,
+        null_mean=cal.get("null_mean"),
+        calibrated=cal.get("calibrated"),
+        p=cal.get("p"),
     )
 
 
@@ -261,8 +292,8 @@ def exemplar_average(
     ----------
     image_emb, caption_emb : array-like
         One of shape ``(n, m, d)``, the other ``(n, d)``.
-    measure : {"rsa", "cka", "mutual_knn"}
-        See :func:`alignment_score`.
+    measure : str
+        One of :data:`~repalign.alignment.MEASURES`; see :func:`alignment_score`.
     n_draws : int
         Random exemplar subsets per count (the count ``m`` has only one subset; it is repeated).
     n_boot : int

@@ -1,4 +1,4 @@
-"""Alignment measures between two spaces: RSA, linear CKA, mutual k-NN, with a bootstrap over items."""
+"""Alignment measures between two spaces (RSA, linear CKA, mutual k-NN and the peers' measures), with a bootstrap over items."""
 
 from __future__ import annotations
 
@@ -6,14 +6,36 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from repalign.alignment.orthogonal import _check_pair, _unit_rows
+from repalign.alignment.orthogonal import _check_nonzero_rows, _check_pair, _unit_rows
+from repalign.alignment.peer_measures import (
+    _orth_basis,
+    _score_cknna,
+    _score_procrustes,
+    _score_svcca,
+    _state_cknna,
+    _state_procrustes,
+    _svd_reduce,
+    _u_center,
+)
 from repalign.core.intervals import Interval, check_level, percentile_interval
 from repalign.core.validation import check_choice, check_int, check_seed
 
-__all__ = ["MEASURES", "AlignmentBootstrap", "alignment_score", "bootstrap_alignment", "linear_cka", "mutual_knn"]
+__all__ = [
+    "DISTANCE_MEASURES",
+    "MEASURES",
+    "AlignmentBootstrap",
+    "alignment_score",
+    "bootstrap_alignment",
+    "linear_cka",
+    "mutual_knn",
+]
 
 #: Alignment measures between two spaces of the same items.
-MEASURES = ("rsa", "cka", "mutual_knn")
+MEASURES = ("rsa", "cka", "mutual_knn", "unbiased_cka", "cknna", "svcca", "procrustes_distance")
+#: The measures that are distances (0 = identical shapes, larger = less aligned); the others are similarities.
+DISTANCE_MEASURES = ("procrustes_distance",)
+_DOT = ("rsa", "cka", "mutual_knn", "unbiased_cka")  # scores are dot products of per-space unit vectors
+_PAIR_SCORES = {"cknna": _score_cknna, "svcca": _score_svcca, "procrustes_distance": _score_procrustes}
 
 
 # --------------------------------------------------------------------------------------------
@@ -62,7 +84,7 @@ def mutual_knn(X, Y, *, k: int = 10) -> float:
     Parameters
     ----------
     X, Y : array-like, shapes (n, dx) and (n, dy)
-        Two representations of the same ``n`` items.
+        Two representations of the same ``n`` items (no all-zero rows: they have no cosine).
     k : int
         Neighbours per item (``1 <= k <= n - 1``).
 
@@ -71,6 +93,7 @@ def mutual_knn(X, Y, *, k: int = 10) -> float:
     float
     """
     X, Y = _check_pair(X, Y)
+    _check_nonzero_rows(X, "X"), _check_nonzero_rows(Y, "Y")
     k = check_int(k, "k", minimum=1, maximum=X.shape[0] - 1)
     nx, ny = _knn_sets(X, k), _knn_sets(Y, k)
     n = X.shape[0]
@@ -81,12 +104,13 @@ def mutual_knn(X, Y, *, k: int = 10) -> float:
 
 # ============================================================================================
 # the resampling engine of layer sweeps and exemplar averaging (chapter 7; He, Trott & Khosla 2025)
-def _prepare(F: np.ndarray, measure: str):
+def _prepare(F: np.ndarray, measure: str, name: str = "X"):
     """Per-layer data every (re)sample is read from.
 
     rsa: the condensed correlation-distance RDM, its sort order and its groups of tied values (so
-    that any weighting of the pairs can be ranked in linear time); cka: the Gram matrix;
-    mutual_knn: the cosine-similarity matrix.
+    that any weighting of the pairs can be ranked in linear time); cka, unbiased_cka: the Gram
+    matrix; mutual_knn, cknna: the cosine-similarity matrix; svcca: the SVD-reduced data (99 % of
+    the variance, reduced once on all items); procrustes_distance: the data.
     """
     if measure == "rsa":
         from scipy.spatial.distance import pdist
@@ -97,8 +121,13 @@ def _prepare(F: np.ndarray, measure: str):
         starts = np.flatnonzero(np.r_[True, ds[1:] != ds[:-1]])
         group = np.cumsum(np.r_[True, ds[1:] != ds[:-1]]) - 1  # tie group of each sorted position
         return F.shape[0], order, starts, group
-    if measure == "cka":
+    if measure in ("cka", "unbiased_cka"):
         return F @ F.T
+    if measure == "svcca":
+        return _svd_reduce(F, 0.99, None, name)
+    if measure == "procrustes_distance":
+        return F
+    _check_nonzero_rows(F, name)
     return _unit_rows(F) @ _unit_rows(F).T
 
 
@@ -147,10 +176,23 @@ def _vector(P, measure: str, idx: np.ndarray, k: int, w=None) -> np.ndarray:
     n = idx.size
     if measure == "rsa":
         return _rank_vector(P, _pair_weights(idx, P[0]) if w is None else w)
+    copies = (idx[:, None] == idx[None, :]) & ~np.eye(n, dtype=bool)
+    if measure in ("svcca", "procrustes_distance"):  # per-space states of the pairwise measures
+        try:
+            return _orth_basis(P[idx]) if measure == "svcca" else _state_procrustes(P[idx])
+        except ValueError:  # a degenerate resample: its score is NaN
+            return None
     sub = P[np.ix_(idx, idx)]
-    if measure == "cka":
-        sub = sub - sub.mean(0) - sub.mean(1)[:, None] + sub.mean()
-        copies = (idx[:, None] == idx[None, :]) & ~np.eye(n, dtype=bool)
+    if measure == "cknna":
+        try:
+            return _state_cknna(sub, k, copies if copies.any() else None)
+        except ValueError:
+            return None
+    if measure in ("cka", "unbiased_cka"):
+        if measure == "cka":
+            sub = sub - sub.mean(0) - sub.mean(1)[:, None] + sub.mean()
+        else:
+            sub = _u_center(sub)
         if copies.any():  # an item and its copy agree perfectly in both spaces: leave those entries out
             sub[copies] = 0.0
         norm = np.linalg.norm(sub)
@@ -162,11 +204,36 @@ def _vector(P, measure: str, idx: np.ndarray, k: int, w=None) -> np.ndarray:
     return a.ravel() / np.sqrt(n * k)
 
 
+def _permute_state(state, measure: str, perm: np.ndarray):
+    """The state of a space whose items are reordered by ``perm`` (state computed on all items in order)."""
+    if state is None:
+        return None
+    if measure == "rsa":
+        from scipy.spatial.distance import squareform
+
+        return squareform(squareform(state, checks=False)[np.ix_(perm, perm)], checks=False)
+    if measure in ("cka", "unbiased_cka", "mutual_knn"):
+        n = perm.size
+        return state.reshape(n, n)[np.ix_(perm, perm)].ravel()
+    if measure == "cknna":
+        K, mask, self_sim = state
+        return K[np.ix_(perm, perm)], mask[np.ix_(perm, perm)], self_sim
+    return state[perm]
+
+
+def _score_states(A: list, B: list, measure: str) -> np.ndarray:
+    """Scores of every state of ``A`` with every state of ``B``."""
+    if measure in _DOT:
+        return np.stack(A) @ np.stack(B).T
+    fn = _PAIR_SCORES[measure]
+    return np.array([[np.nan if a is None or b is None else fn(a, b) for b in B] for a in A], dtype=float)
+
+
 def _check_measure_k(measure: str, k: int, n: int) -> int:
     check_choice(measure, "measure", MEASURES)
     k = check_int(k, "k", minimum=1)
-    if measure == "mutual_knn" and k > max(1, n // 4):
-        raise ValueError(f"k must be <= {max(1, n // 4)} (a quarter of the {n} items) for mutual_knn; got {k}")
+    if measure in ("mutual_knn", "cknna") and k > max(1, n // 4):
+        raise ValueError(f"k must be <= {max(1, n // 4)} (a quarter of the {n} items) for {measure}; got {k}")
     return k
 
 
@@ -177,12 +244,16 @@ def alignment_score(X, Y, *, measure: str = "rsa", k: int = 10) -> float:
     ----------
     X, Y : array-like, shapes (n, dx) and (n, dy)
         Two representations of the same ``n >= 4`` items.
-    measure : {"rsa", "cka", "mutual_knn"}
+    measure : {"rsa", "cka", "mutual_knn", "unbiased_cka", "cknna", "svcca", "procrustes_distance"}
         ``"rsa"``: Spearman correlation of the two correlation-distance RDMs (as
         ``compare_rdms(compute_rdm(X), compute_rdm(Y))``); ``"cka"``: :func:`linear_cka`;
-        ``"mutual_knn"``: :func:`mutual_knn` with ``k`` neighbours.
+        ``"mutual_knn"``: :func:`mutual_knn` with ``k`` neighbours; ``"unbiased_cka"``,
+        ``"cknna"`` (``k`` neighbours), ``"svcca"`` (99 % of the variance) and
+        ``"procrustes_distance"``: the functions of these names in
+        :mod:`~repalign.alignment.peer_measures`. ``"procrustes_distance"`` is a distance (see
+        :data:`DISTANCE_MEASURES`): smaller means more aligned.
     k : int
-        Neighbours for ``"mutual_knn"`` (at most a quarter of the items).
+        Neighbours for ``"mutual_knn"`` and ``"cknna"`` (at most a quarter of the items).
 
     Returns
     -------
@@ -191,7 +262,10 @@ def alignment_score(X, Y, *, measure: str = "rsa", k: int = 10) -> float:
     X, Y = _check_pair(X, Y, min_rows=4)
     k = _check_measure_k(measure, k, X.shape[0])
     idx = np.arange(X.shape[0])
-    return float(_grid([_prepare(X, measure)], [_prepare(Y, measure)], measure, idx, k)[0, 0])
+    score = float(_grid([_prepare(X, measure, "X")], [_prepare(Y, measure, "Y")], measure, idx, k)[0, 0])
+    if np.isnan(score):
+        raise ValueError(f"X or Y has no variation between items that {measure} can use: the score is undefined")
+    return score
 
 
 @dataclass(frozen=True)
@@ -246,8 +320,13 @@ def bootstrap_alignment(
     ----------
     X, Y : array-like, shapes (n, dx) and (n, dy)
         Two representations of the same ``n >= 4`` items.
-    measure : {"rsa", "cka", "mutual_knn"}
-        See :func:`alignment_score`.
+    measure : str
+        One of :data:`MEASURES`; see :func:`alignment_score`. For ``"svcca"`` the SVD reduction is
+        fitted once on all items; ``"cknna"`` never counts a copy as a neighbour. ``"svcca"`` and
+        ``"procrustes_distance"`` depend on the number of *distinct* items, which a resample lowers
+        (to about 63 %): their bootstrap distributions are shifted (more alignment) and the percentile
+        interval need not contain the estimate. Use :func:`~repalign.alignment.calibrated_score` to
+        test them.
     n_boot : int
         Bootstrap resamples (``>= 10``).
     seed : int or numpy.random.Generator
@@ -268,18 +347,21 @@ def bootstrap_alignment(
     n_boot = check_int(n_boot, "n_boot", minimum=10)
     confidence = check_level(confidence, "confidence")
     rng = check_seed(seed)
-    pa, pb = [_prepare(X, measure)], [_prepare(Y, measure)]
+    pa, pb = [_prepare(X, measure, "X")], [_prepare(Y, measure, "Y")]
     idx = np.arange(X.shape[0])
     est = float(_grid(pa, pb, measure, idx, k)[0, 0])
     dist = _boot_grids(pa, pb, measure, idx, k, n_boot, rng, progress)[:, 0, 0]
     return AlignmentBootstrap(est, percentile_interval(dist, confidence), float(np.nanstd(dist, ddof=1)), dist, measure)
 
 
+def _states(prep: list, measure: str, idx: np.ndarray, k: int) -> list:
+    """Per-layer states (unit vectors or pairwise states) on the (re)sampled items ``idx``."""
+    w = _pair_weights(idx, prep[0][0]) if measure == "rsa" else None  # shared by every layer
+    return [_vector(p, measure, idx, k, w) for p in prep]
+
+
 def _grid(prep_a: list, prep_b: list, measure: str, idx: np.ndarray, k: int) -> np.ndarray:
-    w = _pair_weights(idx, prep_a[0][0]) if measure == "rsa" else None  # shared by every layer
-    A = np.stack([_vector(p, measure, idx, k, w) for p in prep_a])
-    B = np.stack([_vector(p, measure, idx, k, w) for p in prep_b])
-    return A @ B.T
+    return _score_states(_states(prep_a, measure, idx, k), _states(prep_b, measure, idx, k), measure)
 
 
 def _boot_grids(prep_a, prep_b, measure, idx, k, n_boot, rng, progress, desc="bootstrap") -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from repalign.core.validation import check_choice, check_int, check_matrix, check_seed
+from repalign.core.validation import check_bool, check_choice, check_int, check_matrix, check_seed
 
 __all__ = ["DIM_MATCH", "Procrustes", "procrustes", "random_orthogonal"]
 
@@ -39,23 +39,47 @@ def _unit_rows(a: np.ndarray) -> np.ndarray:
     return a / np.where(norm == 0, 1.0, norm)
 
 
+def _check_nonzero_rows(a: np.ndarray, name: str) -> np.ndarray:
+    """Refuse all-zero rows (their cosine with any row is undefined), naming ``name``."""
+    zero = np.flatnonzero(~np.any(a != 0, axis=1))
+    if zero.size:
+        raise ValueError(
+            f"{name} has {zero.size} all-zero row(s) (e.g. row {zero[0]}): cosine neighbours are undefined"
+        )
+    return a
+
+
 # --------------------------------------------------------------------------------------------
 # Procrustes
-def _pca_basis(a: np.ndarray, d: int) -> np.ndarray:
-    """Top-``d`` principal axes (columns) of the centred rows of ``a``; deterministic signs."""
-    from sklearn.decomposition import PCA
+def _pca_basis(a: np.ndarray, d: int, center: bool = True) -> np.ndarray:
+    """Top-``d`` principal axes (columns) of the rows of ``a`` (centred first when ``center``); deterministic signs.
 
-    return PCA(n_components=d, svd_solver="full").fit(a).components_.T  # thin SVD: ~2x faster than eigh here
+    With ``center=False`` the axes are the top right singular vectors of the *uncentred* rows: the
+    data the map is fitted on are not centred, so centred axes would ignore the mean direction.
+    """
+    if center:
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=d, svd_solver="full").fit(a).components_.T  # thin SVD: ~2x faster than eigh here
+    from sklearn.utils.extmath import svd_flip
+
+    u, _, vt = np.linalg.svd(a, full_matrices=False)
+    _, vt = svd_flip(u, vt)
+    return vt[:d].T
 
 
 def _bases(X: np.ndarray, Y: np.ndarray, dim_match: str, center: bool):
-    """PCA bases ``(Px, Py)`` that bring centred X and Y to a common width (``None``: no reduction)."""
+    """PCA bases ``(Px, Py)`` that bring X and Y (already centred when ``center``) to a common width.
+
+    ``None``: no reduction. The common width is what the data support: ``min(dx, dy, n - 1)`` for
+    centred data (rank at most ``n - 1``), ``min(dx, dy, n)`` for uncentred data.
+    """
     dx, dy = X.shape[1], Y.shape[1]
     if dim_match == "pad" or dx == dy:
         return None
     d = min(dx, dy, X.shape[0] - 1 if center else X.shape[0])
-    Px = _pca_basis(X, d) if d < dx else np.eye(dx)
-    Py = _pca_basis(Y, d) if d < dy else np.eye(dy)
+    Px = _pca_basis(X, d, center) if d < dx else np.eye(dx)
+    Py = _pca_basis(Y, d, center) if d < dy else np.eye(dy)
     return Px, Py
 
 
@@ -114,7 +138,7 @@ class Procrustes(BaseEstimator):
     ----------
     center : bool
         Subtract each side's column means (learned on the training pairs) before fitting (the usual
-        choice). With ``False`` the means are zero.
+        choice). With ``False`` the means are zero. Must be a bool (``"no"`` is refused, not read as true).
     scale : bool
         Also fit the least-squares isotropic scale ``s`` (a similarity transform); ``transform``
         applies ``s * R``. With ``False``, ``s = 1``.
@@ -123,7 +147,8 @@ class Procrustes(BaseEstimator):
 
         - ``"pca"`` (as Li et al. 2024 do): the wider side is projected onto its top ``d`` principal
           axes, ``d = min(dx, dy, n - 1)`` (both sides are reduced when ``n - 1`` is smallest),
-          the square orthogonal map is fitted there, and the ``(dx, dy)`` map composes projection,
+          the square orthogonal map is fitted there (with ``center=False``: uncentred principal axes
+          and ``d = min(dx, dy, n)``, the rank uncentred data support), and the ``(dx, dy)`` map composes projection,
           rotation and back-projection.
         - ``"pad"``: the narrower side is zero-padded to the wider width and the square problem
           is solved (as ``scipy.linalg.orthogonal_procrustes`` would), keeping the ``(dx, dy)``
@@ -173,7 +198,8 @@ class Procrustes(BaseEstimator):
         """
         X, Y = _check_pair(X, Y)
         check_choice(self.dim_match, "dim_match", DIM_MATCH)
-        R, s, mx, my, bases = _fit(X, Y, bool(self.center), bool(self.scale), self.dim_match)
+        center, scale = check_bool(self.center, "center"), check_bool(self.scale, "scale")
+        R, s, mx, my, bases = _fit(X, Y, center, scale, self.dim_match)
         self.rotation_, self.scale_, self.mean_x_, self.mean_y_ = R, float(s), mx, my
         self.components_x_, self.components_y_ = bases if bases is not None else (None, None)
         self.n_components_ = bases[0].shape[1] if bases is not None else min(X.shape[1], Y.shape[1])

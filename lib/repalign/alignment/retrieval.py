@@ -10,6 +10,7 @@ from repalign.alignment.orthogonal import (
     DIM_MATCH,
     _bases,
     _check_pair,
+    _pca_basis,
     _procrustes,
     _unit_rows,
     random_orthogonal,
@@ -269,6 +270,7 @@ def cv_retrieval(
     candidates: str = "test",
     normalize: bool = True,
     baselines: bool = True,
+    n_components: int | None = None,
 ) -> RetrievalResult:
     """Cross-validated retrieval of ``Y`` items from ``X`` items through a Procrustes map.
 
@@ -300,6 +302,11 @@ def cv_retrieval(
         Scale every row of ``X`` and ``Y`` to unit length first (items are compared by cosine).
     baselines : bool
         Also score the shuffled-pairs and random-orthogonal-map baselines.
+    n_components : int, optional
+        Matched width: in every fold, reduce *both* ``X`` and ``Y`` to their top ``n_components``
+        principal axes, fitted on that fold's training items only, before fitting the map and ranking
+        (so spaces of different widths are compared at the same width). ``None`` (default): no reduction
+        beyond ``dim_match``.
 
     Returns
     -------
@@ -315,6 +322,8 @@ def cv_retrieval(
     check_choice(dim_match, "dim_match", DIM_MATCH)
     check_choice(candidates, "candidates", CANDIDATES)
     csls_k = check_int(csls_k, "csls_k", minimum=1)
+    if n_components is not None:
+        n_components = check_int(n_components, "n_components", minimum=1, maximum=min(X.shape[1], Y.shape[1]))
     rng = check_seed(seed)
     smallest_pool = n // n_folds if candidates == "test" else n
     if ks[-1] > smallest_pool:
@@ -328,7 +337,13 @@ def cv_retrieval(
     ranks, fold_of = np.empty(n, dtype=int), np.empty(n, dtype=int)
     top = np.empty((n, ks[-1]), dtype=int)
     pools = np.empty(n_folds)
+    X_all, Y_all = X, Y
     for f, (tr, te) in enumerate(folds):
+        if n_components is not None:  # matched width: PCA of each side, fitted on the training items only
+            if n_components > tr.size - 1:
+                raise ValueError(f"n_components must be < the training fold size ({tr.size}); got {n_components}")
+            X, Y = (A - A[tr].mean(0) for A in (X_all, Y_all))
+            X, Y = X @ _pca_basis(X[tr], n_components), Y @ _pca_basis(Y[tr], n_components)
         bases = _bases(X[tr] - X[tr].mean(0), Y[tr] - Y[tr].mean(0), dim_match, True)
         maps = {"fitted": _procrustes(X[tr], Y[tr], True, False, dim_match, bases)}
         if baselines:  # shuffling pairs leaves each side's PCA axes unchanged: reuse them
