@@ -73,13 +73,9 @@ def test_plain_form_has_no_myst_markup_and_reads_cleanly(path):
             assert key in info.cites, key
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the lead converts the committed chapters once the other slices have landed "
-    "(python book/_ext/plain_markdown.py --to-plain notebooks/*.ipynb)",
-)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_committed_chapters_are_plain(path):
+    """What a Colab or Jupyter reader sees: plain Markdown, no MyST-only markup (the site restores MyST)."""
     for text in _markdown_cells(path):
         assert not MYST_ONLY.search(text), f"{path.name}: MyST-only markup {MYST_ONLY.search(text).group(0)!r}"
         assert "{term}" not in _visible_text(text)
