@@ -509,6 +509,18 @@ class _PageWatch:
         page.on("response", self.response)
 
 
+def _launch(pw, profile: str):
+    """Debian's Chromium, headless, with a throwaway profile and no service workers (offline checks)."""
+    return pw.chromium.launch_persistent_context(
+        profile,
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        headless=True,
+        viewport={"width": 1280, "height": 900},
+        service_workers="block",
+    )
+
+
 def check_site(
     base_url: str,
     html_dir: Path,
@@ -533,14 +545,7 @@ def check_site(
         screenshots.mkdir(parents=True, exist_ok=True)
 
     with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="site-chromium-") as profile:
-        context = pw.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-            service_workers="block",
-        )
+        context = _launch(pw, profile)
         try:
             for page_path in pages:
                 watch = _PageWatch(base_url, assets)
@@ -589,14 +594,7 @@ def play_arena(base_url: str, page_path: str = ARENA_PAGE, *, assets: CdnAssets 
 
     assets = assets or CdnAssets()
     with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="site-arena-") as profile:
-        context = pw.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-            service_workers="block",
-        )
+        context = _launch(pw, profile)
         try:
             watch = _PageWatch(base_url, assets)
             page = context.new_page()

@@ -241,8 +241,8 @@ def test_constant_data_refused_and_constant_spheres_counted(metric):
         searchlight_rsa(data, mask, models[0], radius=1.5, metric=metric, progress=False)
 
 
-@pytest.mark.parametrize("method", ["cosine", "rho_a"])
-def test_cosine_and_rho_a_equal_rsatoolbox(method):
+@pytest.mark.parametrize("method", ["cosine", "rho_a", "corr_cov", "cosine_cov"])
+def test_cosine_rho_a_and_whitened_equal_rsatoolbox(method):
     from rsatoolbox.rdm import RDMs, compare
 
     data, mask, models = synthetic.volume()
@@ -250,6 +250,20 @@ def test_cosine_and_rho_a_equal_rsatoolbox(method):
     ours = searchlight_rsa(data, mask, models, radius=2, method=method, dtype="float64", progress=False)
     worst = 0.0
     for c, nb in list(zip(np.argwhere(mask), searchlight_neighbors(mask, radius=2)))[::7]:
-        ref = compare(RDMs(pdist(flat[:, nb], "correlation")[None]), RDMs(models), method=method.replace("_", "-"))[0]
+        ref = compare(
+            RDMs(pdist(flat[:, nb], "correlation")[None]), RDMs(models), method={"rho_a": "rho-a"}.get(method, method)
+        )[0]
         worst = max(worst, np.abs(ours[(slice(None),) + tuple(c)] - ref).max())
     assert worst < 1e-10
+
+
+@pytest.mark.parametrize("method", ["corr_cov", "cosine_cov"])
+def test_whitened_methods_equal_compare_rdms_per_sphere(method):
+    from repalign.rdm import compare_rdms
+
+    data, mask, models = synthetic.volume()
+    flat = data.reshape(data.shape[0], -1)
+    ours = searchlight_rsa(data, mask, models[0], radius=2, method=method, progress=False)
+    for c, nb in list(zip(np.argwhere(mask), searchlight_neighbors(mask, radius=2)))[::11]:
+        ref = compare_rdms(pdist(flat[:, nb], "correlation"), models[0], method=method)
+        assert ours[tuple(c)] == pytest.approx(ref, abs=2e-6)  # float32 RDMs by default

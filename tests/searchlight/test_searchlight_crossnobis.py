@@ -137,7 +137,7 @@ def test_constant_spheres_are_nan_with_a_count_warning():
         (dict(residuals=np.ones((10, 3, 3, 3))), ValueError, "residuals must be"),
         (dict(shrinkage="full", residuals="ok"), ValueError, "shrinkage must be one of"),
         (dict(metric="correlation"), ValueError, "runs is only used with metric='crossnobis'"),
-        (dict(method="corr_cov"), ValueError, "method must be one of"),
+        (dict(method="kendall_tau_a"), ValueError, "method must be one of"),
     ],
 )
 def test_bad_crossnobis_inputs_one_line_errors(kwargs, exc, msg):

@@ -22,8 +22,8 @@ __all__ = ["SEARCHLIGHT_METHODS", "SEARCHLIGHT_METRICS", "searchlight_scores"]
 SEARCHLIGHT_METRICS = ("correlation", "euclidean", "crossnobis")
 
 #: Comparisons of a sphere's RDM with the model RDMs (``method``). ``repalign.rdm.compare``'s whitened
-#: ``"corr_cov"`` / ``"cosine_cov"`` need a per-sphere covariance of the RDM and are not offered.
-SEARCHLIGHT_METHODS = ("spearman", "pearson", "cosine", "rho_a")
+#: ``"corr_cov"`` / ``"cosine_cov"`` whiten for i.i.d. pattern noise (double-centred RDMs), as ``compare_rdms``.
+SEARCHLIGHT_METHODS = ("spearman", "pearson", "cosine", "rho_a", "corr_cov", "cosine_cov")
 
 
 def _pick_backend(backend: str, device):

@@ -73,10 +73,12 @@ def searchlight_rsa(
         unbiased, so it can be negative). Spheres of 1-2 voxels follow the same formulas (a
         one-voxel crossnobis RDM is well defined; ``"correlation"`` needs 2 voxels, see
         ``min_voxels``).
-    method : {"spearman", "pearson", "cosine", "rho_a"}
+    method : {"spearman", "pearson", "cosine", "rho_a", "corr_cov", "cosine_cov"}
         Comparison of the sphere's RDM and the model RDM (rsatoolbox's ``eval_fixed`` with
-        ``method="spearman"``, ``"corr"``, ``"cosine"`` or ``"rho-a"``). The whitened
-        ``"corr_cov"`` / ``"cosine_cov"`` of :func:`repalign.rdm.compare.compare_rdms` are refused.
+        ``method="spearman"``, ``"corr"``, ``"cosine"``, ``"rho-a"``, ``"corr_cov"`` or ``"cosine_cov"``;
+        the whitened two as :func:`repalign.rdm.compare.compare_rdms` computes them, for i.i.d. pattern
+        noise: the double-centred RDMs, which take ``n_items ** 2`` instead of ``n_items (n_items - 1) / 2``
+        values per centre).
     min_voxels : int, default 2
         Centres whose truncated sphere holds fewer mask voxels are NaN (at least 2 are needed for
         ``metric="correlation"``).

@@ -84,13 +84,42 @@ def _rank_scores(v: np.ndarray, models: np.ndarray) -> np.ndarray:
     return r
 
 
+_WHITENED = ("corr_cov", "cosine_cov")
+
+
+def _double_centred_rows(v: np.ndarray) -> np.ndarray:
+    """Each condensed row's square form ``D`` double-centred, ``H D H``, flattened: ``(b, n_items ** 2)``.
+
+    The whitening of :func:`repalign.rdm.compare.compare_rdms`' ``"corr_cov"`` / ``"cosine_cov"``
+    (rsatoolbox's, for i.i.d. pattern noise): the RDMs compared as the second-moment matrices they imply.
+    """
+    b, m = v.shape
+    n = int(round((1 + np.sqrt(1 + 8 * m)) / 2))
+    i, j = np.triu_indices(n, k=1)
+    d = np.zeros((b, n, n))
+    d[:, i, j] = v
+    d[:, j, i] = v
+    row = d.mean(axis=2, keepdims=True)
+    d -= row
+    d -= row.transpose(0, 2, 1)
+    d += row.mean(axis=1, keepdims=True)
+    return d.reshape(b, n * n)
+
+
 def _model_columns(models: np.ndarray, method: str) -> np.ndarray:
-    """Model RDMs ``(n_models, n_pairs)`` -> columns ``(n_pairs, n_models)`` ready for :func:`_compare`.
+    """Model RDMs ``(n_models, n_pairs)`` -> columns ready for :func:`_compare`.
 
     Spearman: centred unit-norm ranks; Pearson: centred unit norm; cosine: unit norm; rho-a:
-    centred ranks times ``12 / (n³ - n)`` (rsatoolbox's ``compare_rho_a``).
+    centred ranks times ``12 / (n³ - n)`` (rsatoolbox's ``compare_rho_a``); ``"corr_cov"`` (centred) and
+    ``"cosine_cov"``: double-centred square forms, unit norm (``(n_items ** 2, n_models)``).
     """
     from scipy.stats import rankdata
+
+    if method in _WHITENED:
+        if method == "corr_cov":
+            models = models - models.mean(1, keepdims=True)
+        w = _double_centred_rows(np.asarray(models, dtype=np.float64))
+        return (w / np.linalg.norm(w, axis=1, keepdims=True)).T.copy()
 
     if method in ("spearman", "rho_a"):
         models = np.apply_along_axis(rankdata, 1, models)
@@ -105,6 +134,11 @@ def _model_columns(models: np.ndarray, method: str) -> np.ndarray:
 def _compare(v: np.ndarray, models: np.ndarray, method: str, dtype: str) -> np.ndarray:
     """Scores ``(n_rows, n_models)`` of the RDM rows ``v`` (overwritten) against :func:`_model_columns`."""
     with np.errstate(divide="ignore", invalid="ignore"):
+        if method in _WHITENED:
+            if method == "corr_cov":
+                v = v - v.mean(1, keepdims=True)
+            w = _double_centred_rows(np.asarray(v, dtype=np.float64))
+            return (w @ models) / np.linalg.norm(w, axis=1)[:, None]
         if method == "spearman" and dtype == "float32" and not (v < 0).any():
             return _rank_scores(v, models)
         if method in ("spearman", "rho_a"):
