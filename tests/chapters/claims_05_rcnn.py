@@ -63,5 +63,15 @@ def claims(r: dict) -> None:
     # ... but the stand-out cell's difference from the untrained net has an interval that includes zero.
     assert r["cell_l2_emb_cats_lo"] < r["cell_l2_emb_cats"] < r["cell_l2_emb_cats_hi"]
     assert r["cell_l2_emb_minus_untrained_cats_lo"] < 0 < r["cell_l2_emb_minus_untrained_cats_hi"]
+    # Multiplicity: 20 paired contrasts, per-contrast intervals (about one would exclude zero by chance).
+    # Benjamini-Hochberg over their bootstrap-SE p-values keeps only the two circular readout contrasts (FAST:
+    # 3 intervals exclude zero, 2 survive FDR; the category head's hidden-layer lead on the category sets,
+    # p = 0.023 uncorrected, does not survive).
+    assert r["n_contrasts"] == 20 == len(r["contrast_p"]) == len(r["contrast_fdr"])
+    survivors = {k for k, v in r["contrast_fdr"].items() if v}
+    assert survivors == {"heads_output_mpnet", "heads_output_cats"} and r["n_contrasts_fdr"] == 2
+    assert r["n_contrasts_ci_excludes_zero"] >= r["n_contrasts_fdr"]
+    assert r["p_heads_hidden_cats"] == r["contrast_p"]["heads_hidden_cats"] and 0.005 < r["p_heads_hidden_cats"] < 0.05
+    assert max(r["contrast_p"][k] for k in survivors) < 1e-4
     # The ImageNet CNN is far ahead of the small BLT nets.
     assert r["rho_effnet_cats"] > r["rho_blt_max"] + 0.1 and r["rho_effnet_mpnet"] > r["rho_blt_max"] + 0.1
