@@ -95,3 +95,34 @@ class TestForcedChoice:
             A.forced_choice(X[40:], Y[40:], ok, train, direction="both")
         with pytest.raises(ValueError, match="^image_emb and caption_emb must describe the same scenes"):
             A.forced_choice(X[40:], Y[41:], ok, train)
+
+
+class TestExemplarDifference:
+    def test_paired_difference_and_interval(self):
+        X, Y = _paired_scenes(160, noise=1.0)
+        rng = np.random.default_rng(5)
+        # exemplar 0: the true caption; exemplar 1: a much noisier one -> 0 is chosen more accurately
+        Yt = np.stack([Y[100:], Y[100:] + 3.0 * rng.normal(size=(60, 20))], axis=1)
+        trials = np.array([[t, d] for t in range(60) for d in ((t + 1) % 60, (t + 7) % 60)])
+        r = A.forced_choice(X[100:], Yt, trials, (X[:100], Y[:100]), n_boot=50)
+        d = A.exemplar_difference(r, trials, [0], [1], n_boot=500, seed=0)
+        assert d.difference == pytest.approx(r.per_exemplar[0] - r.per_exemplar[1])
+        assert d.ci.low > 0 and d.ci.low <= d.difference <= d.ci.high and d.distribution.shape == (500,)
+        # the same exemplar against itself: exactly zero in every resample
+        z = A.exemplar_difference(r, trials, [0], [0], n_boot=50)
+        assert z.difference == 0 and np.all(z.distribution == 0)
+        # resampling whole targets: a target's trials move together, so the interval equals a by-hand cluster bootstrap
+        draws = np.random.default_rng(0).integers(0, 60, (500, 60))
+        per_t = (r.correct[:, 0].astype(float) - r.correct[:, 1]).reshape(60, 2).sum(1)
+        np.testing.assert_allclose(d.distribution, per_t[draws].sum(1) / (2 * 60))
+
+    def test_bad_input(self):
+        X, Y = _paired_scenes(120)
+        trials = np.array([[t, (t + 1) % 20] for t in range(20)])
+        r = A.forced_choice(X[100:], Y[100:], trials, (X[:100], Y[:100]), n_boot=20)
+        with pytest.raises(ValueError, match="candidates"):
+            A.exemplar_difference(r, trials[:5], [0], [0])
+        with pytest.raises(ValueError, match="b must"):
+            A.exemplar_difference(r, trials, [0], [1])
+        with pytest.raises(TypeError, match="result"):
+            A.exemplar_difference(0.5, trials, [0], [0])

@@ -10,7 +10,15 @@ from repalign.alignment.orthogonal import DIM_MATCH, Procrustes, _unit_rows
 from repalign.core.intervals import Interval, check_level, percentile_interval
 from repalign.core.validation import check_choice, check_int, check_matrix, check_seed
 
-__all__ = ["DIFFICULTIES", "DIRECTIONS", "ForcedChoiceResult", "category_distractors", "forced_choice"]
+__all__ = [
+    "DIFFICULTIES",
+    "DIRECTIONS",
+    "ExemplarDifference",
+    "ForcedChoiceResult",
+    "category_distractors",
+    "exemplar_difference",
+    "forced_choice",
+]
 
 #: Directions of a forced choice: image chooses among captions, or caption among images.
 DIRECTIONS = ("i2c", "c2i")
@@ -251,3 +259,70 @@ def forced_choice(
         n_targets=int(targets.size),
         direction=direction,
     )
+
+
+@dataclass(frozen=True)
+class ExemplarDifference:
+    """Accuracy difference between two groups of caption exemplars (from :func:`exemplar_difference`).
+
+    Attributes
+    ----------
+    difference : float
+        Mean accuracy of exemplars ``a`` minus that of exemplars ``b``, over all trials.
+    ci : Interval
+        Percentile interval from a paired bootstrap over target scenes (the same resampled targets for both).
+    distribution : numpy.ndarray, shape (n_boot,)
+        The bootstrap differences.
+    """
+
+    difference: float
+    ci: Interval
+    distribution: np.ndarray
+
+
+def exemplar_difference(result, candidates, a, b, *, n_boot: int = 1000, seed=0, confidence: float = 0.95):
+    """Paired bootstrap of the accuracy difference between caption exemplars of one forced choice.
+
+    Parameters
+    ----------
+    result : ForcedChoiceResult
+        A many-to-many forced choice (``caption_emb`` with ``m`` exemplars per scene).
+    candidates : array-like of int, shape (n_trials, 1 + n_distractors)
+        The trials ``result`` was computed on (column 0: the target scene).
+    a, b : int or sequence of int
+        Exemplar columns of each group (e.g. ``[5]`` for a GPT-4 caption, ``range(5)`` for human captions).
+    n_boot : int
+        Bootstrap resamples of target scenes.
+    seed : int or numpy.random.Generator
+        Seeds the bootstrap.
+    confidence : float
+        Level of ``ci``.
+
+    Returns
+    -------
+    ExemplarDifference
+    """
+    if not isinstance(result, ForcedChoiceResult):
+        raise TypeError(f"result must be a ForcedChoiceResult; got {type(result).__name__}")
+    trials = np.asarray(candidates)
+    if trials.ndim != 2 or trials.shape[0] != result.correct.shape[0]:
+        raise ValueError(
+            f"candidates must have the {result.correct.shape[0]} trials of result; got shape {trials.shape}"
+        )
+    m = result.correct.shape[1]
+    groups = []
+    for name, cols in (("a", a), ("b", b)):
+        cols = np.atleast_1d(np.asarray(cols))
+        if cols.size == 0 or not np.issubdtype(cols.dtype, np.integer) or cols.min() < 0 or cols.max() >= m:
+            raise ValueError(f"{name} must hold exemplar indices in [0, {m}); got {cols.tolist()}")
+        groups.append(cols)
+    n_boot = check_int(n_boot, "n_boot", minimum=10)
+    confidence = check_level(confidence, "confidence")
+    rng = check_seed(seed)
+    targets, inv = np.unique(trials[:, 0], return_inverse=True)
+    counts = np.bincount(inv, minlength=targets.size)
+    hits = [np.bincount(inv, weights=result.correct[:, g].mean(1), minlength=targets.size) for g in groups]
+    draws = rng.integers(0, targets.size, (n_boot, targets.size))
+    dist = (hits[0][draws].sum(1) - hits[1][draws].sum(1)) / counts[draws].sum(1)
+    diff = float(result.correct[:, groups[0]].mean() - result.correct[:, groups[1]].mean())
+    return ExemplarDifference(difference=diff, ci=percentile_interval(dist, confidence), distribution=dist)
