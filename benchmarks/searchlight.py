@@ -1,9 +1,10 @@
 """Benchmark: searchlight RSA, repalign vs rsatoolbox, on the same data in one run.
 
-Run: .venv/bin/python benchmarks/searchlight.py [--n-rsa 200] [--rounds 3] [--no-whole-brain]
+Run: .venv/bin/python benchmarks/searchlight.py [--n-rsa 200] [--rounds 3] [--method spearman|pearson] [--no-whole-brain]
 
 Data: 100 conditions of random patterns (float32) over nilearn's MNI152 2 mm brain mask (235,375
-voxels), radius 6 voxels, correlation-distance RDMs, Spearman with one model RDM.
+voxels), radius 6 voxels, correlation-distance RDMs, Spearman (or ``--method pearson``: rsatoolbox's ``"corr"``)
+with one model RDM.
 
 1. Speed ratio, measured on a shared machine: ``--rounds`` rounds, each timing rsatoolbox
    (``get_searchlight_RDMs`` + ``evaluate_models_searchlight`` with ``eval_fixed``; its
@@ -49,6 +50,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--n-conditions", type=int, default=100)
     ap.add_argument("--radius", type=float, default=6)
+    ap.add_argument("--method", default="spearman", choices=("spearman", "pearson"))
     ap.add_argument("--no-whole-brain", action="store_true")
     args = ap.parse_args()
 
@@ -79,7 +81,7 @@ def main() -> None:
         rss0 = peak_rss_gb()
         print(f"whole brain ... ({load()})", flush=True)
         cpu0, t0 = cpu_seconds(), time.perf_counter()
-        ours = searchlight_rsa(data, mask, model, radius=args.radius, progress=False)
+        ours = searchlight_rsa(data, mask, model, radius=args.radius, method=args.method, progress=False)
         t_whole, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
         print(
             f"WHOLE BRAIN: {t_whole:.1f} s ({t_whole / 60:.2f} min), {mask.sum() / t_whole:.0f} centres/s, "
@@ -109,9 +111,10 @@ def main() -> None:
         sub = data_2d[:, cols]
         t0 = time.perf_counter()
         sl = get_searchlight_RDMs(sub, centres, neighbours, np.arange(n_cond), method="correlation", verbose=False)
-        res = evaluate_models_searchlight(sl, ModelFixed("m", RDMs(model[None])), eval_fixed, method="spearman")
+        res = evaluate_models_searchlight(sl, ModelFixed("m", RDMs(model[None])), eval_fixed, method=rsa_method)
         return time.perf_counter() - t0, np.array([np.ravel(e.evaluations)[0] for e in res])
 
+    rsa_method = {"spearman": "spearman", "pearson": "corr"}[args.method]
     picks, rsa_vals, ratios, n_rsa_tot, t_rsa_tot, n_ours_tot, t_ours_tot = [], [], [], 0, 0.0, 0, 0.0
     for k in range(args.rounds):
         pick = np.sort(rng.choice(len(coords), size=args.n_rsa, replace=False))
@@ -119,7 +122,7 @@ def main() -> None:
         picks.append(pick)
         rsa_vals.append(vals)
         t0 = time.perf_counter()
-        searchlight_rsa(data, slab, model, radius=args.radius, progress=False)
+        searchlight_rsa(data, slab, model, radius=args.radius, method=args.method, progress=False)
         t_ours = time.perf_counter() - t0
         ratios.append((slab.sum() / t_ours) / (args.n_rsa / t_rsa))
         n_rsa_tot, t_rsa_tot, n_ours_tot, t_ours_tot = (

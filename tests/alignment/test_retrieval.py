@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from repalign import alignment as A
+from repalign.alignment.orthogonal import _procrustes
 from repalign.core import Interval
 
 
@@ -237,3 +238,55 @@ class TestMatchedWidth:
             A.cv_retrieval(X, Y, ks=(1,), n_components=0)
         with pytest.raises(TypeError, match="n_components"):
             A.cv_retrieval(X, Y, ks=(1,), n_components=2.5)
+
+
+# --------------------------------------------------------------------------------------------
+# fast fold maps (eigenproblems of the Gram and cross-covariance matrices) vs the SVD path
+def _same_result(a, b):
+    np.testing.assert_array_equal(a.ranks, b.ranks)
+    np.testing.assert_array_equal(a.top, b.top)
+    assert a.precision == b.precision and a.baselines == b.baselines
+
+
+class TestFastFoldMaps:
+    @pytest.mark.parametrize(
+        ("dx", "dy", "n", "dim_match"),
+        [
+            (30, 12, 150, "pca"),  # X reduced to Y's width
+            (12, 30, 150, "pca"),  # Y reduced: back-projection through Y's axes
+            (50, 45, 40, "pca"),  # both reduced to n_train - 1 = 31
+            (30, 12, 150, "pad"),
+            (12, 30, 150, "pad"),  # wide cross-covariance: polar factor of the transpose
+            (16, 16, 150, "pca"),
+        ],
+    )
+    @pytest.mark.parametrize("rule", ["nn", "csls"])
+    def test_equal_to_the_svd_path(self, monkeypatch, dx, dy, n, dim_match, rule):
+        from repalign.alignment import retrieval
+
+        rng = np.random.default_rng(dx + dy + n)
+        z = rng.normal(size=(n, 4))
+        X = z @ rng.normal(size=(4, dx)) + 0.8 * rng.normal(size=(n, dx))
+        Y = z @ rng.normal(size=(4, dy)) + 0.8 * rng.normal(size=(n, dy))
+        kw = dict(ks=(1, 3, 5), rule=rule, dim_match=dim_match, seed=3, candidates="all")
+        fast = A.cv_retrieval(X, Y, **kw)
+        calls = []
+        monkeypatch.setattr(retrieval, "_RCOND", np.inf)  # every fold ill-conditioned: the SVD path
+        monkeypatch.setattr(retrieval, "_procrustes", lambda *a: calls.append(1) or _procrustes(*a))
+        _same_result(fast, A.cv_retrieval(X, Y, **kw))
+        assert len(calls) == 10  # fitted + shuffled map, 5 folds
+        assert 0.2 < fast.precision[5] <= 1 and fast.baselines["shuffled"][5] < fast.precision[5]
+
+    def test_ill_conditioned_fold_takes_the_svd_path(self, monkeypatch):
+        from repalign.alignment import retrieval
+
+        X, Y, _ = _planted(n=100, dx=8, dy=6, noise=0.3)
+        Y = np.hstack([Y, Y[:, :3]])  # X.T @ Y (8 x 9) has rank 6: the eigen-route is refused
+        tr, te = np.arange(20, 100), np.arange(20)
+        Xc, Yc, Xq = X[tr] - X[tr].mean(0), Y[tr] - Y[tr].mean(0), X[te] - X[tr].mean(0)
+        assert retrieval._fast_queries(Xc, Yc, Xq, [slice(None)], "pad") is None
+        assert retrieval._fast_queries(Xc, Yc[:, :6], Xq, [slice(None)], "pad") is not None
+        fast = A.cv_retrieval(X, Y, ks=(1, 5), dim_match="pad")
+        monkeypatch.setattr(retrieval, "_RCOND", np.inf)
+        _same_result(fast, A.cv_retrieval(X, Y, ks=(1, 5), dim_match="pad"))
+        assert fast.precision[1] > 0.8

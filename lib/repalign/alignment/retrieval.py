@@ -246,9 +246,77 @@ class RetrievalResult:
         return pd.DataFrame(rows).T.rename_axis("k")
 
 
-def _fold_eval(X, Y, tr, te, R, rule, csls_k, candidates):
-    """Map the test queries with ``R`` (train means) and rank every candidate; returns (ranks, scores)."""
-    Q = (X[te] - X[tr].mean(0)) @ R
+# Fast fold maps: the Procrustes map of a fold through small problems (the items' Gram matrix for the
+# PCA axes; for the polar factor, the d x d matrix M.T @ M of a rectangular cross-covariance M, or the
+# SVD of a square one) instead of an SVD of the data and of the (dx, dy) cross-covariance, and
+# without forming the (dx, dy) map. Equal to the SVD path up to rounding; folds whose
+# matrices are too ill-conditioned for that (relative eigenvalue below _RCOND) take the SVD path.
+_RCOND = 1e-8
+
+
+def _polar_parts(M: np.ndarray):
+    """``(W, Vt)`` with ``polar(M) = M @ W @ Vt`` (``M`` tall), or ``None`` when ill-conditioned."""
+    w, V = np.linalg.eigh(M.T @ M)
+    if not w[-1] > 0 or w[0] <= w[-1] * _RCOND:
+        return None
+    return V / np.sqrt(w), V.T
+
+
+def _gram_axes(A: np.ndarray, d: int):
+    """``(U_d, s_d)``: ``A @ P = U_d * s_d`` for the top-``d`` principal axes ``P = A.T @ U_d / s_d``
+    of the centred rows ``A`` (from the eigenvectors of ``A @ A.T``); ``None`` when ill-conditioned."""
+    w, U = np.linalg.eigh(A @ A.T)
+    w, U = w[::-1], U[:, ::-1]
+    if not w[0] > 0 or w[d - 1] <= w[0] * _RCOND or (d < w.size and w[d - 1] - w[d] <= w[0] * _RCOND):
+        return None
+    return U[:, :d], np.sqrt(w[:d])
+
+
+def _fast_queries(Xc, Yc, Xq, targets, dim_match):
+    """Mapped queries ``Xq @ R`` for each row order of ``Yc`` in ``targets`` (positions into the
+    training rows; ``R`` fitted on ``Xc`` and ``Yc[order]``, both centred); ``None``: use the SVD path."""
+    dx, dy = Xc.shape[1], Yc.shape[1]
+    Xr, Yr, Xqr, Uy = Xc, Yc, Xq, None
+    if dim_match == "pca" and dx != dy:
+        d = min(dx, dy, Xc.shape[0] - 1)
+        if d < dx:
+            ax = _gram_axes(Xc, d)
+            if ax is None:
+                return None
+            Xr, Xqr = ax[0] * ax[1], ((Xq @ Xc.T) @ ax[0]) / ax[1]
+        if d < dy:
+            ay = _gram_axes(Yc, d)
+            if ay is None:
+                return None
+            (Uy, sy), Yr = ay, ay[0] * ay[1]
+    out = []
+    for order in targets:
+        M = Xr.T @ Yr[order]
+        # square (PCA-matched widths): the SVD of d x d (often too ill-conditioned for the eigen-route)
+        if M.shape[0] == M.shape[1]:
+            U, sv, Vt = np.linalg.svd(M)
+            if not sv[0] > 0 or sv[-1] <= sv[0] * _RCOND:
+                return None
+            Q = (Xqr @ U) @ Vt
+            out.append(((Q / sy) @ Uy.T) @ Yc if Uy is not None else Q)
+            continue
+        tall = M.shape[0] > M.shape[1]
+        parts = _polar_parts(M if tall else M.T)
+        if parts is None:
+            return None
+        W, Vt = parts
+        if tall:  # polar(M) = M W Vt
+            Q = ((Xqr @ M) @ W) @ Vt
+        else:  # polar(M) = (M.T W Vt).T = Vt.T W.T M
+            Q = ((Xqr @ Vt.T) @ W.T) @ M
+        if Uy is not None:  # back from the PCA axes of Y: Py.T = (Uy / sy).T @ Yc
+            Q = ((Q / sy) @ Uy.T) @ Yc
+        out.append(Q)
+    return out
+
+
+def _eval_queries(Q, Y, tr, te, rule, csls_k, candidates):
+    """Rank every candidate for mapped queries ``Q``; returns (ranks, scores)."""
     if candidates == "test":
         C, targets = Y[te] - Y[tr].mean(0), np.arange(te.size)
     else:
@@ -344,13 +412,9 @@ def cv_retrieval(
                 raise ValueError(f"n_components must be < the training fold size ({tr.size}); got {n_components}")
             X, Y = (A - A[tr].mean(0) for A in (X_all, Y_all))
             X, Y = X @ _pca_basis(X[tr], n_components), Y @ _pca_basis(Y[tr], n_components)
-        bases = _bases(X[tr] - X[tr].mean(0), Y[tr] - Y[tr].mean(0), dim_match, True)
-        maps = {"fitted": _procrustes(X[tr], Y[tr], True, False, dim_match, bases)}
-        if baselines:  # shuffling pairs leaves each side's PCA axes unchanged: reuse them
-            maps["shuffled"] = _procrustes(X[tr], Y[rng.permutation(tr)], True, False, dim_match, bases)
-            maps["random_orthogonal"] = random_orthogonal(X.shape[1], Y.shape[1], seed=rng)
-        for b, R in maps.items():
-            r, s = _fold_eval(X, Y, tr, te, R, rule, csls_k, candidates)
+        queries = _fold_queries(X, Y, tr, te, dim_match, baselines, rng)
+        for b, Q in queries.items():
+            r, s = _eval_queries(Q, Y, tr, te, rule, csls_k, candidates)
             for k in ks:
                 per_fold[b][k][f] = np.mean(r < k)
             if b == "fitted":
@@ -374,6 +438,28 @@ def cv_retrieval(
         ks=ks,
         candidates=candidates,
     )
+
+
+def _fold_queries(X, Y, tr, te, dim_match, baselines, rng) -> dict:
+    """``{map name: mapped test queries}`` of one fold (the fitted map and, with ``baselines``, both baselines)."""
+    shuffled = rng.permutation(tr) if baselines else None
+    mx = X[tr].mean(0)
+    Xc, Yc, Xq = X[tr] - mx, Y[tr] - Y[tr].mean(0), X[te] - mx
+    orders = [slice(None)]
+    if baselines:  # positions of the shuffled partners among the training rows
+        where = np.empty(X.shape[0], dtype=int)
+        where[tr] = np.arange(tr.size)
+        orders.append(where[shuffled])
+    fast = _fast_queries(Xc, Yc, Xq, orders, dim_match)
+    if fast is None:  # the SVD path
+        bases = _bases(Xc, Yc, dim_match, True)
+        fast = [Xq @ _procrustes(X[tr], Y[tr], True, False, dim_match, bases)]
+        if baselines:  # shuffling pairs leaves each side's PCA axes unchanged: reuse them
+            fast.append(Xq @ _procrustes(X[tr], Y[shuffled], True, False, dim_match, bases))
+    queries = dict(zip(("fitted", "shuffled"), fast))
+    if baselines:
+        queries["random_orthogonal"] = Xq @ random_orthogonal(X.shape[1], Y.shape[1], seed=rng)
+    return queries
 
 
 def _fold_interval(values: np.ndarray) -> Interval:

@@ -62,15 +62,19 @@ class _Engine:
         self.enter = np.array([o for o in nb.offsets if tuple(o + ez) not in ball], dtype=np.int64)
         self.leave = np.array([o - ez for o in nb.offsets if tuple(o - ez) not in ball], dtype=np.int64)
         c = aug.shape[1]
-        iu = np.triu_indices(c, k=0)
-        self.flat_iu = iu[0] * c + iu[1]
-        self.n_cond = c - 1
-        # positions in the triangle: off-diagonal condition pairs, condition diagonal, sums, count
-        self.pos_off = np.flatnonzero((iu[0] < iu[1]) & (iu[1] < c - 1))
-        self.pos_diag = np.flatnonzero((iu[0] == iu[1]) & (iu[0] < c - 1))
-        self.pos_sum = np.flatnonzero((iu[1] == c - 1) & (iu[0] < c - 1))
+        self.n_cond = nc = c - 1
+        # the triangle's layout: off-diagonal condition pairs (condensed order), the condition
+        # diagonal, the sums, the count, so that each part is a slice of a row (no copies)
+        pi, pj = np.triu_indices(nc, k=1)
+        last = np.full(nc, c - 1)
+        rows = np.concatenate([pi, np.arange(nc), np.arange(nc), [c - 1]])
+        cols = np.concatenate([pj, np.arange(nc), last, [c - 1]])
+        self.flat_iu = rows * c + cols
+        n_pairs = pi.size
+        self.n_pairs = n_pairs
+        self.pair_i, self.pair_j = pi, pj
         tri = np.zeros((c, c), dtype=np.int64)
-        tri[iu] = np.arange(iu[0].size)
+        tri[rows, cols] = np.arange(rows.size)
         self.full_idx = np.maximum(tri, tri.T)[:-1, :-1]  # the full condition Gram from the triangle
         if torch is not None:
             self.flat_iu_t = torch.from_numpy(self.flat_iu).to(device)
@@ -151,31 +155,56 @@ def _scores(engine, centres, models, metric, method, dtype, plan=None):
         r[bad] = np.nan
         return r
     g = engine(centres)
-    diag = g[:, engine.pos_diag]
-    off = g[:, engine.pos_off]
-    i, j = np.triu_indices(diag.shape[1], k=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if metric == "correlation":
-            s = g[:, engine.pos_sum]
-            n = g[:, -1:]
-            var = diag - s * s / n
-            bad = np.any(var <= 1e-6 * np.maximum(diag, 1e-300), axis=1)  # a constant condition pattern
-            inv = 1.0 / np.sqrt(np.where(var > 0, var, np.nan))
-            a = s * inv / np.sqrt(n)
-            v = off * inv[:, i]
-            v *= inv[:, j]
-            v -= a[:, i] * a[:, j]
-            np.subtract(1.0, v, out=v)
-            bad |= ~np.isfinite(inv).all(1)  # the Gram part is finite, so v is finite where inv is
-        else:
-            v = np.sqrt(np.maximum(diag[:, i] + diag[:, j] - 2.0 * off, 0.0))
-            bad = ~np.isfinite(v).all(1)
-    v[bad] = 1.0
-    if method == "spearman" and dtype == "float32":
+    nc, npair = engine.n_cond, engine.n_pairs
+    i, j = engine.pair_i, engine.pair_j
+    by_rows = method == "spearman" and dtype == "float32"  # rank scores: row by row
+    out = []
+    # the RDMs and their scores a few rows at a time, so that the temporaries stay in the cache
+    # (row-wise arithmetic: the same bits as all rows at once)
+    for b0 in range(0, g.shape[0], _ROWS):
+        gb = g[b0 : b0 + _ROWS]
+        off = gb[:, :npair]
+        diag = gb[:, npair : npair + nc]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if metric == "correlation":
+                s = gb[:, npair + nc : npair + 2 * nc]
+                n = gb[:, -1:]
+                var = diag - s * s / n
+                bad = np.any(var <= 1e-6 * np.maximum(diag, 1e-300), axis=1)  # a constant condition pattern
+                inv = 1.0 / np.sqrt(np.where(var > 0, var, np.nan))
+                a = s * inv / np.sqrt(n)
+                t = np.take(inv, i, axis=1)
+                v = np.multiply(off, t)
+                v *= np.take(inv, j, axis=1, out=t)
+                u = np.take(a, i, axis=1)
+                u *= np.take(a, j, axis=1, out=t)
+                v -= u
+                np.subtract(1.0, v, out=v)
+                bad |= ~np.isfinite(inv).all(1)  # the Gram part is finite, so v is finite where inv is
+            else:
+                v = np.sqrt(np.maximum(diag[:, i] + diag[:, j] - 2.0 * off, 0.0))
+                bad = ~np.isfinite(v).all(1)
+        v[bad] = 1.0
+        if not by_rows:
+            out.append((v, bad))
+            continue
         np.maximum(v, 0.0, out=v)
+        r = _compare(v, models, method, dtype)
+        r[bad] = np.nan
+        out.append(r)
+    if by_rows:
+        return out[0] if len(out) == 1 else np.concatenate(out, axis=0)
+    # the other comparisons go through matrix products, whose bits can depend on the number of rows
+    v = np.concatenate([o[0] for o in out], axis=0)
+    bad = np.concatenate([o[1] for o in out])
     r = _compare(v, models, method, dtype)
     r[bad] = np.nan
     return r
+
+
+#: Rows of sphere RDMs processed together after the Gram matrices (16 rows of 100 conditions:
+#: about 0.6 MB per temporary, inside a core's L2/L3 slice).
+_ROWS = 16
 
 
 @dataclass

@@ -56,31 +56,35 @@ def _rank_scores(v: np.ndarray, models: np.ndarray) -> np.ndarray:
     """
     b, m = v.shape
     ibits = max(1, int(m - 1).bit_length())
-    key = (v.view(np.uint64) >> np.uint64(ibits)) << np.uint64(ibits)
+    low = np.uint64((1 << ibits) - 1)
+    key = v.view(np.uint64) >> np.uint64(ibits)
+    key <<= np.uint64(ibits)
     key |= np.arange(m, dtype=np.uint64)
     # keys of non-negative finite floats order like the floats themselves, and numpy's SIMD sort of
     # float64 is faster than its uint64 sort: sort the keys as float64 (bits unchanged)
     key.view(np.float64).sort(axis=1)
-    order = (key & np.uint64((1 << ibits) - 1)).astype(np.intp)
-    hi = key >> np.uint64(ibits)
-    same = hi[:, 1:] == hi[:, :-1]  # ties with the previous entry
-    ranks = np.broadcast_to(np.arange(1, m + 1, dtype=np.float64), (b, m))
+    order = np.bitwise_and(key, low).view(np.intp)
+    key &= ~low  # the value bits alone
+    same = key[:, 1:] == key[:, :-1]  # ties with the previous entry
     tied = np.flatnonzero(same.any(1))
+    # rows without ties: the ranks are the positions 1..m, the same centred vector for every row
+    pos = np.arange(1, m + 1, dtype=np.float64) - (m + 1) / 2.0
+    norm = np.sqrt(pos @ pos)
+    # model by model (the same bits whatever the number of models): values in sorted order
+    gathered = [np.take(np.ascontiguousarray(models[:, k]), order) for k in range(models.shape[1])]
+    r = np.stack([g @ pos for g in gathered], axis=1) / norm
     if tied.size:
-        ranks = np.array(ranks)
         new = np.ones((tied.size, m), dtype=bool)
         new[:, 1:] = ~same[tied]
-        pos = np.arange(m)
-        first = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
+        at = np.arange(m)
+        first = np.maximum.accumulate(np.where(new, at, 0), axis=1)
         last_new = np.ones((tied.size, m), dtype=bool)
         last_new[:, :-1] = new[:, 1:]
-        last = np.minimum.accumulate(np.where(last_new, pos, m)[:, ::-1], axis=1)[:, ::-1]
-        ranks[tied] = (first + last) / 2.0 + 1.0
-    centred = ranks - (m + 1) / 2.0
-    norm = np.sqrt(np.einsum("ij,ij->i", centred, centred))
-    r = np.empty((b, models.shape[1]))
-    for k in range(models.shape[1]):
-        r[:, k] = np.einsum("ij,ij->i", centred, models[:, k][order]) / norm
+        last = np.minimum.accumulate(np.where(last_new, at, m)[:, ::-1], axis=1)[:, ::-1]
+        centred = (first + last) / 2.0 + 1.0 - (m + 1) / 2.0
+        norm = np.sqrt(np.einsum("ij,ij->i", centred, centred))
+        for k, g in enumerate(gathered):
+            r[tied, k] = np.einsum("ij,ij->i", centred, g[tied]) / norm
     return r
 
 
