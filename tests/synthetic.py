@@ -16,6 +16,17 @@ from repalign.rdm import compute_rdm
 
 N = 40
 
+#: Our RDM comparison methods -> rsatoolbox's names (``rsatoolbox.rdm.compare``), for the conformance tests.
+RSATOOLBOX_METHODS = {
+    "spearman": "spearman",
+    "pearson": "corr",
+    "kendall_tau_a": "tau-a",
+    "rho_a": "rho-a",
+    "cosine": "cosine",
+    "corr_cov": "corr_cov",
+    "cosine_cov": "cosine_cov",
+}
+
 
 def random_images(n, size=20, seed=0):
     rng = np.random.default_rng(seed)

@@ -30,17 +30,9 @@ from scipy.stats import false_discovery_control
 from repalign import inference as I
 from repalign.datasets import load_kriegeskorte92
 from repalign.rdm import correlate
+from synthetic import RSATOOLBOX_METHODS
 
-# ours -> rsatoolbox's name
-METHODS = {
-    "spearman": "spearman",
-    "pearson": "corr",
-    "kendall_tau_a": "tau-a",
-    "rho_a": "rho-a",
-    "cosine": "cosine",
-    "corr_cov": "corr_cov",
-    "cosine_cov": "cosine_cov",
-}
+METHODS = RSATOOLBOX_METHODS
 POOLED_LIKE_BOOT_NOISE_CEILING = ("spearman", "pearson", "kendall_tau_a", "rho_a", "cosine")
 
 

@@ -17,17 +17,9 @@ from scipy.spatial.distance import squareform
 
 from repalign import rdm as R
 from repalign.datasets import load_kriegeskorte92
+from synthetic import RSATOOLBOX_METHODS
 
-# ours -> rsatoolbox's name
-METHODS = {
-    "spearman": "spearman",
-    "pearson": "corr",
-    "kendall_tau_a": "tau-a",
-    "rho_a": "rho-a",
-    "cosine": "cosine",
-    "corr_cov": "corr_cov",
-    "cosine_cov": "cosine_cov",
-}
+METHODS = RSATOOLBOX_METHODS
 TOL = 1e-10
 
 
