@@ -430,14 +430,6 @@ def _assemble(plan: _Plan, scores: np.ndarray, meta):
     return maps[0] if single else maps
 
 
-def _check_jobs(n_jobs) -> int:
-    import os
-
-    if n_jobs is None:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return check_int(n_jobs, "n_jobs", minimum=1)
-
-
 def _searchlight_task(plan, chunk_ids, model_cols):
     keep_freed_memory()
     return _run_chunks(plan, chunk_ids, model_cols, n_jobs=1)

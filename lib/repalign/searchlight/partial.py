@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from repalign.core.validation import check_choice
-from repalign.searchlight.engine import _assemble, _check_jobs, _prepare, _run_chunks, searchlight_scores
+from repalign.searchlight.engine import _assemble, _prepare, _run_chunks, searchlight_scores
+from repalign.searchlight.inputs import _check_jobs
 
 __all__ = ["partial_from_correlations", "searchlight_partial_rsa"]
 

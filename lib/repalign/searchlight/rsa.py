@@ -6,11 +6,11 @@ from repalign.core.progress import progress_bar
 from repalign.core.validation import check_int
 from repalign.searchlight.engine import (
     _assemble,
-    _check_jobs,
     _prepare,
     _run_chunks,
     searchlight_scores,
 )
+from repalign.searchlight.inputs import _check_jobs
 
 __all__ = ["group_searchlight", "searchlight_rsa"]
 
