@@ -15,7 +15,7 @@ For each noise model (identity, and a per-sphere precision from the residuals, r
 2. repalign: ``searchlight_rsa(metric="crossnobis", ...)`` on every centre of the mask, with
    ``n_jobs=--threads``;
 
-both under ``threadpool_limits(--threads)`` (the same cores). Printed: centres/s of each, their ratio,
+both under ``threadpool_limits(--threads)`` (the same cores), after one untimed warm-up call of each (lazy imports). Printed: centres/s of each, their ratio,
 and the largest |repalign - rsatoolbox| over the rsatoolbox centres. Not a test: timings depend on the
 machine and its load (the load average is printed).
 """
@@ -70,6 +70,20 @@ def main() -> None:
         f"{args.n_residuals} residual volumes, radius {args.radius} (up to {max(len(n) for n in neighbours)} voxels); "
         f"{args.threads} thread(s); load average {os.getloadavg()[0]:.1f}"
     )
+    # warm-up, not timed: both libraries' lazy imports and first calls (torch, scipy.signal, ...)
+    small = np.zeros(shape, dtype=bool)
+    small[:4, :4, :4] = True
+    for res in (None, residuals):
+        searchlight_rsa(
+            data, small, model, radius=args.radius, metric="crossnobis", runs=runs, conditions=conds,
+            residuals=res, dtype="float64", progress=False,
+        )  # fmt: skip
+        nb = neighbours[0]
+        prec = None if res is None else prec_from_residuals(rflat[:, nb], method="shrinkage_diag")
+        ds = Dataset(flat[:, nb], obs_descriptors={"conds": conds, "runs": runs})
+        compare(
+            calc_rdm(ds, method="crossnobis", descriptor="conds", cv_descriptor="runs", noise=prec), RDMs(model[None])
+        )
     for name, res in (("identity noise", None), ("per-sphere noise precision", residuals)):
         with threadpool_limits(args.threads):
             t0 = time.perf_counter()

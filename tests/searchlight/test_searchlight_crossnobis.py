@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy.stats import pearsonr, spearmanr
@@ -101,6 +103,35 @@ def test_labels_shuffled_and_unbalanced_runs():
         dtype="float64", progress=False,
     )  # fmt: skip
     assert np.nanmax(np.abs(ours - ref)) < 1e-10
+
+
+def test_design_balanced_flag_and_stacked_blocks():
+    d = _design(np.repeat([0, 1, 2], 3), np.tile([0, 1, 2], 3), 9)
+    assert d.balanced
+    cells = np.arange(2 * 9, dtype=float).reshape(2, 9)  # 2 voxels, (run, condition) run-major
+    st = d.stacked(cells)
+    assert st.shape == (2, 12)
+    assert np.allclose(st[:, :3], cells[:, :3] + cells[:, 3:6] + cells[:, 6:])  # the run sum first
+    assert np.allclose(st[:, 3:], cells)
+    # a condition twice in one run: unbalanced
+    assert not _design(np.append(np.repeat([0, 1, 2], 3), 0), np.append(np.tile([0, 1, 2], 3), 0), 10).balanced
+
+
+@pytest.mark.parametrize("noise", ["identity", "residuals"])
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+def test_balanced_fast_path_equals_the_cell_gram_path(noise, backend, monkeypatch):
+    # balanced designs take (C + 1)-square Gram matrices of the run sum and the runs; the general
+    # path (every fold kernel from the (RC + 1)-square cell Gram matrix) must give the same maps
+    import repalign.searchlight.engine as engine
+
+    data, mask, runs, conds, models, residuals = _runs_data(n_runs=3, n_cond=5, seed=4)
+    kw = dict(radius=2, metric="crossnobis", runs=runs, conditions=conds, dtype="float64", progress=False)
+    kw["residuals"] = residuals if noise == "residuals" else None
+    fast = searchlight_rsa(data, mask, models, backend=backend, **kw)
+    monkeypatch.setattr(engine, "_design", lambda *a: dataclasses.replace(_design(*a), balanced=False))
+    general = searchlight_rsa(data, mask, models, backend=backend, **kw)
+    assert np.isfinite(fast).sum() == np.isfinite(general).sum() > 0
+    assert np.nanmax(np.abs(fast - general)) < 1e-12
 
 
 def test_design_weights_average_the_other_runs():

@@ -47,6 +47,20 @@ class _Design:
     n_runs: int
     n_cond: int
     levels: np.ndarray  # condition labels, in RDM order (numpy.unique)
+    balanced: bool = False  # every condition observed equally often in every run
+
+    def stacked(self, cell_means: np.ndarray) -> np.ndarray:
+        """Balanced designs: cell means ``(n, R * C)`` -> ``(n, (R + 1) * C)``, the run sum, then each run.
+
+        With every run weighted alike, the fold kernels averaged over folds are
+        ``K = (S S^T - sum_r M_r M_r^T) / (R (R - 1))`` (``M_r`` the run's condition means, ``S`` their
+        sum): the Gram matrices of these blocks, the first added and the others subtracted
+        (``_Engine(..., blocks=R + 1)``), give each sphere's crossnobis RDM from a ``(C + 1)``-square
+        Gram matrix instead of the ``(R C + 1)``-square cell Gram matrix.
+        """
+        r, c = self.n_runs, self.n_cond
+        runs = cell_means.reshape(cell_means.shape[0], r, c)
+        return np.concatenate([runs.sum(1), cell_means], axis=1)
 
 
 def _design(runs, conditions, n_patterns: int) -> _Design:
@@ -74,7 +88,16 @@ def _design(runs, conditions, n_patterns: int) -> _Design:
     w = counts[:, None, :] * (1.0 - np.eye(n_runs))[:, :, None]  # (r, f, c)
     w = w / w.sum(0, keepdims=True)
     weights = w.transpose(2, 0, 1).reshape(n_cond, n_runs * n_runs) / n_runs
-    return _Design(cells, weights, n_runs, n_cond, levels)
+    balanced = bool((counts == counts[:1]).all())
+    return _Design(cells, weights, n_runs, n_cond, levels, balanced)
+
+
+def _balanced_rdm_rows(g: np.ndarray, n_pairs: int, pair_i, pair_j, design: _Design) -> np.ndarray:
+    """Condensed crossnobis RDMs ``(b, n_pairs)`` from the stacked engine's triangles (see ``_Design.stacked``)."""
+    c, r = design.n_cond, design.n_runs
+    diag = g[:, n_pairs : n_pairs + c]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (diag[:, pair_i] + diag[:, pair_j] - 2.0 * g[:, :n_pairs]) / (r * (r - 1) * g[:, -1:])
 
 
 def _rdm_rows(gram: np.ndarray, counts: np.ndarray, design: _Design) -> np.ndarray:
@@ -126,44 +149,68 @@ class _WhitenedEngine:
         self.patterns, self.residuals, self.nb = patterns.astype(np.float64), residuals, nb
         self.shrinkage, self.dof = shrinkage, dof
 
-    def _covariance(self, x: np.ndarray, valid: np.ndarray) -> np.ndarray:
-        """Shrunk covariances ``(b, V, V)`` of residuals ``x`` ``(b, T, V)``; padding voxels get variance 1."""
-        n, eye = x.shape[1], np.eye(x.shape[2], dtype=bool)
-        pair = valid[:, :, None] & valid[:, None, :]
-        off = pair & ~eye
-        s_sum = np.matmul(x.transpose(0, 2, 1), x)
-        x2 = x * x
-        s2_sum = np.matmul(x2.transpose(0, 2, 1), x2)
-        if self.shrinkage == "diag":  # Schäfer & Strimmer (2005), rsatoolbox's "shrinkage_diag"
-            s = s_sum / self.dof
-            var = np.where(valid, np.einsum("bii->bi", s), 1.0)
-            std = np.sqrt(var)
-            r_mean = s_sum / (std[:, :, None] * std[:, None, :]) / (n - 1)
-            r2_mean = s2_sum / (var[:, :, None] * var[:, None, :]) / (n - 1)
-            var_hat = n / self.dof**2 * (r2_mean - r_mean**2)
-            lam = np.where(off, var_hat, 0.0).sum((1, 2)) / np.where(off, r_mean**2, 0.0).sum((1, 2))
-            lam = np.clip(lam, 0.0, 1.0)[:, None, None]
-            cov = s * np.where(off, 1.0 - lam, 1.0)
-        else:  # Ledoit & Wolf (2004), rsatoolbox's "shrinkage_eye"
-            p = valid.sum(1)[:, None, None]
+    def _covariance(self, r: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """Shrunk covariances ``(b, V, V)`` of residuals ``r`` ``(b, V, T)``; padding voxels get variance 1.
+
+        The shrinkage intensities need sums of fourth moments over voxel pairs; they are taken
+        without forming the ``(V, V)`` fourth-moment matrices: with ``x2 = r * r``,
+        ``sum_ij w_i w_j sum_t x2_it x2_jt = sum_t (sum_i w_i x2_it)^2``.
+        """
+        n = r.shape[2]
+        s_sum = np.matmul(r, r.transpose(0, 2, 1))  # zero rows and columns on padding voxels
+        diag = np.einsum("bii->bi", s_sum)
+        x2 = r * r
+        eye = np.eye(r.shape[1], dtype=bool)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.shrinkage == "diag":  # Schäfer & Strimmer (2005), rsatoolbox's "shrinkage_diag"
+                var = np.where(valid, diag / self.dof, 1.0)
+                w = 1.0 / var
+                # over the valid off-diagonal pairs: sum r2_mean (a) and sum r_mean^2 (c)
+                q = np.matmul(w[:, None, :], x2)[:, 0]  # (b, T)
+                s4 = np.einsum("bvt,bvt->bv", x2, x2)
+                a = (np.einsum("bt,bt->b", q, q) - np.einsum("bv,bv->b", s4, w * w)) / (n - 1)
+                u = np.matmul(s_sum * s_sum, w[:, :, None])[:, :, 0]
+                c = (np.einsum("bv,bv->b", u, w) - np.einsum("bv,bv->b", diag * diag, w * w)) / (n - 1) ** 2
+                lam = np.clip(np.where(c > 0, n / self.dof**2 * (a - c) / c, 0.0), 0.0, 1.0)
+                cov = s_sum * ((1.0 - lam) / self.dof)[:, None, None]
+                cov[:, eye] = var
+                return cov
+            # Ledoit & Wolf (2004), rsatoolbox's "shrinkage_eye"
+            p = valid.sum(1)
             s = s_sum / n
-            b2 = (s2_sum / n - s * s).sum((1, 2))[:, None, None] / n
-            m = np.einsum("bii->b", s)[:, None, None] / p
-            d2 = (np.where(pair, s - m * eye, 0.0) ** 2).sum((1, 2))[:, None, None]
+            ss = np.einsum("bij,bij->b", s, s)
+            col = x2.sum(1)  # (b, T): sum_ij s2_ij = sum_t (sum_i x2_it)^2
+            b2 = (np.einsum("bt,bt->b", col, col) / n - ss) / n
+            tr = diag.sum(1) / n
+            m = tr / p
+            d2 = ss - 2.0 * m * tr + m * m * p
             b2 = np.minimum(d2, b2)
-            cov = (b2 / d2 * m * eye + (d2 - b2) / d2 * s) * n / self.dof
+            cov = s * ((d2 - b2) / d2 * n / self.dof)[:, None, None]
+            cov[:, eye] += (b2 / d2 * m * n / self.dof)[:, None]
         cov[:, eye] = np.where(valid, cov[:, eye], 1.0)
         return cov
 
-    def kernels(self, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cell Gram matrices ``(b, RC, RC)`` and voxel counts of ``centres``."""
+    def rdm_rows(self, centres: np.ndarray, design: _Design) -> np.ndarray:
+        """Condensed crossnobis RDMs ``(b, n_pairs)`` of ``centres``."""
+        from scipy.linalg import solve_triangular
+
         idx, counts = self.nb(centres)
         valid = idx < self.nb.n
-        cov = self._covariance(self.residuals[idx].transpose(0, 2, 1), valid)
+        cov = self._covariance(self.residuals[idx], valid)
         m = self.patterns[idx]  # (b, V, RC), zero on padding voxels
         chol = np.linalg.cholesky(cov)
-        z = np.linalg.solve(chol, m)  # L^-1 M^T: the whitened cell means
-        return np.matmul(z.transpose(0, 2, 1), z), counts.astype(np.float64)
+        z = solve_triangular(chol, m, lower=True, check_finite=False)  # L^-1 M^T: the whitened cell means
+        if not design.balanced:
+            return _rdm_rows(np.matmul(z.transpose(0, 2, 1), z), counts.astype(np.float64), design)
+        # balanced: the kernel averaged over folds from the run sum and the runs (see _Design.stacked)
+        b, v, r, c = z.shape[0], z.shape[1], design.n_runs, design.n_cond
+        runs = np.ascontiguousarray(z).reshape(b, v * r, c)
+        total = z.reshape(b, v, r, c).sum(2)
+        k = np.matmul(total.transpose(0, 2, 1), total) - np.matmul(runs.transpose(0, 2, 1), runs)
+        i, j = np.triu_indices(c, k=1)
+        d = np.einsum("bii->bi", k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (d[:, i] + d[:, j] - 2.0 * k[:, i, j]) / (r * (r - 1) * counts[:, None].astype(np.float64))
 
 
 @dataclass

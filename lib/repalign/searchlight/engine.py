@@ -10,7 +10,14 @@ from repalign.core.device import torch_device
 from repalign.core.progress import progress_bar
 from repalign.core.validation import check_choice, check_int
 from repalign.distributed import check_client, gather_in_order, keep_freed_memory
-from repalign.searchlight.crossnobis import _check_residuals, _design, _live_counts, _rdm_rows, _WhitenedEngine
+from repalign.searchlight.crossnobis import (
+    _balanced_rdm_rows,
+    _check_residuals,
+    _design,
+    _live_counts,
+    _rdm_rows,
+    _WhitenedEngine,
+)
 from repalign.searchlight.inputs import _inputs, _masked_patterns, _model_matrix
 from repalign.searchlight.scoring import _compare, _model_columns
 from repalign.searchlight.spheres import _Neighbours, sphere_offsets
@@ -51,17 +58,29 @@ class _Engine:
     several threads can share it.
     """
 
-    def __init__(self, patterns, nb, torch, device):
+    def __init__(self, patterns, nb, torch, device, blocks: int = 1):
         self.torch, self.device, self.nb = torch, device, nb
-        aug = np.zeros((patterns.shape[0], patterns.shape[1] + 1), dtype=patterns.dtype)
-        aug[:, :-1] = patterns
-        aug[:-1, -1] = 1.0  # not on the padding row
-        self.patterns = torch.from_numpy(aug).to(device) if torch is not None else aug
+        # ``blocks`` > 1: each voxel holds that many rows of patterns (side by side in ``patterns``),
+        # the first added and the others subtracted: X^T X = sum_v (a_v a_v^T - sum_r b_vr b_vr^T)
+        self.blocks = blocks
+        width = patterns.shape[1] // blocks
+        aug = np.zeros((patterns.shape[0], blocks, width + 1), dtype=patterns.dtype)
+        aug[:, :, :-1] = patterns.reshape(patterns.shape[0], blocks, width)
+        aug[:-1, 0, -1] = 1.0  # not on the padding row; once per voxel
+        signed = None
+        if blocks > 1:  # the rows with their signs, gathered beside the rows
+            signed = aug.copy()
+            signed[:, 1:] *= -1.0
+            signed = signed.reshape(patterns.shape[0], -1)
+        aug = aug.reshape(patterns.shape[0], -1)
+        to = (lambda a: torch.from_numpy(a).to(device)) if torch is not None else (lambda a: a)
+        self.patterns = to(aug)
+        self.signed = None if signed is None else to(signed)
         ball = {tuple(o) for o in nb.offsets.tolist()}
         ez = np.array([0, 0, 1])
         self.enter = np.array([o for o in nb.offsets if tuple(o + ez) not in ball], dtype=np.int64)
         self.leave = np.array([o - ez for o in nb.offsets if tuple(o - ez) not in ball], dtype=np.int64)
-        c = aug.shape[1]
+        self.c = c = width + 1
         self.n_cond = nc = c - 1
         # the triangle's layout: off-diagonal condition pairs (condensed order), the condition
         # diagonal, the sums, the count, so that each part is a slice of a row (no copies)
@@ -84,20 +103,26 @@ class _Engine:
         t = self.torch
         if t is not None:
 
-            def gather(rows):
-                it = t.from_numpy(rows).to(self.device)
-                return self.patterns.index_select(0, it.reshape(-1)).view(rows.shape[0], rows.shape[1], -1)
+            def gather(rows):  # (X^T, X), X^T with the rows' signs when there are blocks
+                it = t.from_numpy(rows).to(self.device).reshape(-1)
+                shape = (rows.shape[0], rows.shape[1] * self.blocks, self.c)
+                x = self.patterns.index_select(0, it).view(shape)
+                if self.signed is None:
+                    return x.transpose(1, 2), x
+                return self.signed.index_select(0, it).view(shape).transpose(1, 2), x
 
-            x = gather(idx)
-            g = t.bmm(x.transpose(1, 2), x)
+            xt, x = gather(idx)
+            g = t.bmm(xt, x)
             if minus is not None:
-                y = gather(minus)
-                g.baddbmm_(y.transpose(1, 2), y, alpha=-1.0)
+                yt, y = gather(minus)
+                g.baddbmm_(yt, y, alpha=-1.0)
             return g.reshape(idx.shape[0], -1).index_select(1, self.flat_iu_t).double()
 
         def gram(rows):
-            x = self.patterns[rows]
-            return np.matmul(np.ascontiguousarray(x.transpose(0, 2, 1)), x)
+            shape = (rows.shape[0], rows.shape[1] * self.blocks, self.c)
+            x = self.patterns[rows].reshape(shape)
+            xt = x if self.signed is None else self.signed[rows].reshape(shape)
+            return np.matmul(np.ascontiguousarray(xt.transpose(0, 2, 1)), x)
 
         g = gram(idx)
         if minus is not None:
@@ -144,11 +169,12 @@ def _scores(engine, centres, models, metric, method, dtype, plan=None):
     """Model scores (n_centres, n_models) for one chunk of consecutive centres."""
     if metric == "crossnobis":
         if isinstance(engine, _WhitenedEngine):
-            gram, n = engine.kernels(centres)
+            v = engine.rdm_rows(centres, plan.design)
+        elif engine.blocks > 1:
+            v = _balanced_rdm_rows(engine(centres), engine.n_pairs, engine.pair_i, engine.pair_j, plan.design)
         else:
             g = engine(centres)
-            gram, n = g[:, engine.full_idx], g[:, -1]
-        v = _rdm_rows(gram, n, plan.design)
+            v = _rdm_rows(g[:, engine.full_idx], g[:, -1], plan.design)
         bad = (plan.live[centres] == 0) | ~np.isfinite(v).all(1)  # spheres of constant voxels only
         v[bad] = 1.0
         r = _compare(v, models, method, "float64")
@@ -258,7 +284,8 @@ def _engine_for(plan: _Plan) -> _Engine:
         if plan.residuals is not None:
             eng = _WhitenedEngine(plan.patterns, plan.residuals, nb, plan.shrinkage, plan.dof)
         else:
-            eng = _Engine(plan.patterns, nb, torch, dev)
+            blocks = plan.design.n_runs + 1 if plan.design is not None and plan.design.balanced else 1
+            eng = _Engine(plan.patterns, nb, torch, dev, blocks)
         while len(_ENGINES) >= 2:
             _ENGINES.pop(next(iter(_ENGINES)))
         _ENGINES[plan.token] = eng
@@ -396,6 +423,10 @@ def _prepare(
             res, dof = _check_residuals(residuals, m, shrinkage, dof)
             v = nb.offsets.shape[0]
             per_centre = v * 8 * (2 * res.shape[1] + 2 * n_col + 10 * v + 2) + 3 * n_col * n_col * 8 + n_pairs * 8 * 6
+        elif design.balanced:  # float64: the stacked Gram matrices subtract large terms
+            patterns = design.stacked(patterns)
+            c1, blocks = design.n_cond + 1, design.n_runs + 1
+            per_centre = n_cap * 2 * (blocks * c1 * 8 + 8) + 2 * c1 * c1 * 8 + 3 * (n_pairs + 2 * c1) * 8 + n_pairs * 48
         else:
             patterns = patterns.astype(np_dtype)
     chunk = int(max(1, min(nb.n, max_memory // per_centre)))
