@@ -299,3 +299,17 @@ def random_orthogonal(dx: int, dy: int, *, seed=0) -> np.ndarray:
     q, r = np.linalg.qr(rng.standard_normal((max(dx, dy), min(dx, dy))))
     q = q * np.sign(np.diag(r))
     return q if dx >= dy else q.T
+
+
+def _times_random_orthogonal(A: np.ndarray, dy: int, rng: np.random.Generator) -> np.ndarray:
+    """``A @ random_orthogonal(A.shape[1], dy, seed=rng)`` (same draws), without forming ``Q`` when ``dx >= dy``.
+
+    ``scipy.linalg.qr_multiply`` applies the Householder reflectors of the QR to ``A`` directly.
+    """
+    dx = A.shape[1]
+    if dx < dy:
+        return A @ random_orthogonal(dx, dy, seed=rng)
+    from scipy.linalg import qr_multiply
+
+    aq, r = qr_multiply(rng.standard_normal((dx, dy)), A, mode="right")
+    return aq * np.sign(np.diag(r))

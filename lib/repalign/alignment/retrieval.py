@@ -12,8 +12,8 @@ from repalign.alignment.orthogonal import (
     _check_pair,
     _pca_basis,
     _procrustes,
+    _times_random_orthogonal,
     _unit_rows,
-    random_orthogonal,
 )
 from repalign.core.intervals import Interval, t_interval
 from repalign.core.validation import check_choice, check_int, check_matrix, check_seed
@@ -252,6 +252,8 @@ class RetrievalResult:
 # without forming the (dx, dy) map. Equal to the SVD path up to rounding; folds whose
 # matrices are too ill-conditioned for that (relative eigenvalue below _RCOND) take the SVD path.
 _RCOND = 1e-8
+#: Largest first-order correction accepted by :func:`_square_polar` (its error is of order ``_KTOL**2``).
+_KTOL = 1e-6
 
 
 def _polar_parts(M: np.ndarray):
@@ -262,28 +264,61 @@ def _polar_parts(M: np.ndarray):
     return V / np.sqrt(w), V.T
 
 
-def _gram_axes(A: np.ndarray, d: int):
+def _gram_axes(A: np.ndarray, d: int, gram: np.ndarray | None = None):
     """``(U_d, s_d)``: ``A @ P = U_d * s_d`` for the top-``d`` principal axes ``P = A.T @ U_d / s_d``
-    of the centred rows ``A`` (from the eigenvectors of ``A @ A.T``); ``None`` when ill-conditioned."""
-    w, U = np.linalg.eigh(A @ A.T)
+    of the centred rows ``A`` (from the eigenvectors of ``gram = A @ A.T``, computed when not given);
+    ``None`` when ill-conditioned."""
+    w, U = np.linalg.eigh(A @ A.T if gram is None else gram)
     w, U = w[::-1], U[:, ::-1]
     if not w[0] > 0 or w[d - 1] <= w[0] * _RCOND or (d < w.size and w[d - 1] - w[d] <= w[0] * _RCOND):
         return None
     return U[:, :d], np.sqrt(w[:d])
 
 
-def _fast_queries(Xc, Yc, Xq, targets, dim_match):
+def _square_polar(M: np.ndarray, Z: np.ndarray):
+    """``Z @ polar(M)`` for a square ``M`` (``None`` when ill-conditioned), as accurate as the SVD.
+
+    The eigenvectors ``V`` of ``M.T @ M`` (descending) make ``P = M @ V`` nearly column-orthogonal;
+    its QR (``scipy.linalg.qr_multiply``, Q never formed) gives ``polar(M) = Q polar(R) V.T`` with
+    ``R`` nearly diagonal, whose polar factor is ``I + K``, ``K_ij = (R_ij - R_ji) / (R_ii + R_jj)``
+    to first order. The squaring only enters through ``V``, so ill-conditioned ``M`` (where the
+    eigen-route ``M (M.T M)^(-1/2)`` loses digits) stays accurate: the neglected terms are
+    ``O(K**2)``, and folds with ``max |K| > _KTOL`` (or a relative singular value below ``_RCOND``)
+    take the SVD path.
+    """
+    from scipy.linalg import qr_multiply
+
+    w, V = np.linalg.eigh(M.T @ M)
+    if not w[-1] > 0 or w[0] <= w[-1] * _RCOND**2:
+        return None
+    V = V[:, ::-1]
+    zq, R = qr_multiply(M @ V, Z, mode="right")  # Z @ Q, Q of P = M V = Q R
+    sign = np.sign(np.diag(R))
+    R = R * sign[:, None]  # Q diag(sign) diag(sign) R, with a positive diagonal
+    r = np.diag(R)
+    K = (R - R.T) / (r[:, None] + r[None, :])
+    if not np.all(r > 0) or not np.abs(K).max() <= _KTOL:
+        return None
+    zq = zq * sign
+    return (zq + zq @ K) @ V.T
+
+
+def _fast_queries(Xc, Yc, Xq, targets, dim_match, cross=None, gram=None):
     """Mapped queries ``Xq @ R`` for each row order of ``Yc`` in ``targets`` (positions into the
-    training rows; ``R`` fitted on ``Xc`` and ``Yc[order]``, both centred); ``None``: use the SVD path."""
+    training rows; ``R`` fitted on ``Xc`` and ``Yc[order]``, both centred); ``None``: use the SVD path.
+
+    ``cross``: ``Xc.T @ Yc`` (unpermuted), ``gram``: ``(Xc @ Xc.T, Xq @ Xc.T)``, when already known.
+    """
     dx, dy = Xc.shape[1], Yc.shape[1]
     Xr, Yr, Xqr, Uy = Xc, Yc, Xq, None
     if dim_match == "pca" and dx != dy:
         d = min(dx, dy, Xc.shape[0] - 1)
         if d < dx:
-            ax = _gram_axes(Xc, d)
+            gx, kq = gram if gram is not None else (None, Xq @ Xc.T)
+            ax = _gram_axes(Xc, d, gx)
             if ax is None:
                 return None
-            Xr, Xqr = ax[0] * ax[1], ((Xq @ Xc.T) @ ax[0]) / ax[1]
+            Xr, Xqr = ax[0] * ax[1], (kq @ ax[0]) / ax[1]
         if d < dy:
             ay = _gram_axes(Yc, d)
             if ay is None:
@@ -291,13 +326,13 @@ def _fast_queries(Xc, Yc, Xq, targets, dim_match):
             (Uy, sy), Yr = ay, ay[0] * ay[1]
     out = []
     for order in targets:
-        M = Xr.T @ Yr[order]
-        # square (PCA-matched widths): the SVD of d x d (often too ill-conditioned for the eigen-route)
+        unpermuted = isinstance(order, slice)
+        M = cross if unpermuted and cross is not None and Xr is Xc and Yr is Yc else Xr.T @ Yr[order]
+        # square (PCA-matched widths): often too ill-conditioned for the eigen-route
         if M.shape[0] == M.shape[1]:
-            U, sv, Vt = np.linalg.svd(M)
-            if not sv[0] > 0 or sv[-1] <= sv[0] * _RCOND:
+            Q = _square_polar(M, Xqr)
+            if Q is None:
                 return None
-            Q = (Xqr @ U) @ Vt
             out.append(((Q / sy) @ Uy.T) @ Yc if Uy is not None else Q)
             continue
         tall = M.shape[0] > M.shape[1]
@@ -406,13 +441,14 @@ def cv_retrieval(
     top = np.empty((n, ks[-1]), dtype=int)
     pools = np.empty(n_folds)
     X_all, Y_all = X, Y
+    full = {} if n_components is None else None  # products over all items, shared by the folds
     for f, (tr, te) in enumerate(folds):
         if n_components is not None:  # matched width: PCA of each side, fitted on the training items only
             if n_components > tr.size - 1:
                 raise ValueError(f"n_components must be < the training fold size ({tr.size}); got {n_components}")
             X, Y = (A - A[tr].mean(0) for A in (X_all, Y_all))
             X, Y = X @ _pca_basis(X[tr], n_components), Y @ _pca_basis(Y[tr], n_components)
-        queries = _fold_queries(X, Y, tr, te, dim_match, baselines, rng)
+        queries = _fold_queries(X, Y, tr, te, dim_match, baselines, rng, full)
         for b, Q in queries.items():
             r, s = _eval_queries(Q, Y, tr, te, rule, csls_k, candidates)
             for k in ks:
@@ -440,25 +476,62 @@ def cv_retrieval(
     )
 
 
-def _fold_queries(X, Y, tr, te, dim_match, baselines, rng) -> dict:
-    """``{map name: mapped test queries}`` of one fold (the fitted map and, with ``baselines``, both baselines)."""
+def _fold_products(X, Y, tr, te, dim_match, full: dict):
+    """``(cross, gram)`` for :func:`_fast_queries` from products over all items, computed once (kept in ``full``).
+
+    ``cross = Xc.T @ Yc`` when no side is PCA-reduced (``None`` otherwise), from ``X0.T @ Y0`` minus the
+    test rows (``X0``, ``Y0``: all items centred, so that no large mean cancels); ``gram = (Xc @ Xc.T,
+    Xq @ Xc.T)`` when ``X`` is (``None`` otherwise), from ``G = X0 @ X0.T``: the centred entries are
+    ``G_ij - g_i - g_j + mean(g[tr])`` with ``g = G[:, tr].mean(1)``.
+    """
+    dx, dy = X.shape[1], Y.shape[1]
+    if dim_match == "pca" and dx != dy:
+        if min(dx, dy, tr.size - 1) == dx:  # X keeps its axes
+            return None, None
+        if "G" not in full:
+            X0 = X - X.mean(0)
+            full["G"] = X0 @ X0.T
+        G = full["G"]
+        g = G[:, tr].mean(1)
+        gtr, c = g[tr], g[tr].mean()
+        gram = G[np.ix_(tr, tr)] - gtr[:, None] - (gtr[None, :] - c)
+        kq = G[np.ix_(te, tr)] - g[te][:, None] - (gtr[None, :] - c)
+        return None, (gram, kq)
+    if "XtY" not in full:
+        X0, Y0 = X - X.mean(0), Y - Y.mean(0)
+        full.update(X0=X0, Y0=Y0, sx=X0.sum(0), sy=Y0.sum(0), XtY=X0.T @ Y0)
+    xt, yt = full["X0"][te], full["Y0"][te]
+    mx, my = full["sx"] - xt.sum(0), full["sy"] - yt.sum(0)  # n_tr times the training means of X0, Y0
+    # X0.T Y0 - (xt.T yt + n_tr mx my.T): the test rows and the mean term in one product
+    drop = np.vstack([xt, mx / tr.size]).T @ np.vstack([yt, my])
+    return np.subtract(full["XtY"], drop, out=drop), None
+
+
+def _fold_queries(X, Y, tr, te, dim_match, baselines, rng, full=None) -> dict:
+    """``{map name: mapped test queries}`` of one fold (the fitted map and, with ``baselines``, both baselines).
+
+    ``full``: a dict for products over all items, filled on first use and reused by later folds (``None``:
+    compute everything from the fold's rows).
+    """
     shuffled = rng.permutation(tr) if baselines else None
-    mx = X[tr].mean(0)
-    Xc, Yc, Xq = X[tr] - mx, Y[tr] - Y[tr].mean(0), X[te] - mx
+    Xt, Yt = X[tr], Y[tr]
+    mx = Xt.mean(0)
+    Xc, Yc, Xq = Xt - mx, Yt - Yt.mean(0), X[te] - mx
     orders = [slice(None)]
     if baselines:  # positions of the shuffled partners among the training rows
         where = np.empty(X.shape[0], dtype=int)
         where[tr] = np.arange(tr.size)
         orders.append(where[shuffled])
-    fast = _fast_queries(Xc, Yc, Xq, orders, dim_match)
+    cross, gram = (None, None) if full is None else _fold_products(X, Y, tr, te, dim_match, full)
+    fast = _fast_queries(Xc, Yc, Xq, orders, dim_match, cross, gram)
     if fast is None:  # the SVD path
         bases = _bases(Xc, Yc, dim_match, True)
-        fast = [Xq @ _procrustes(X[tr], Y[tr], True, False, dim_match, bases)]
+        fast = [Xq @ _procrustes(Xt, Yt, True, False, dim_match, bases)]
         if baselines:  # shuffling pairs leaves each side's PCA axes unchanged: reuse them
-            fast.append(Xq @ _procrustes(X[tr], Y[shuffled], True, False, dim_match, bases))
+            fast.append(Xq @ _procrustes(Xt, Y[shuffled], True, False, dim_match, bases))
     queries = dict(zip(("fitted", "shuffled"), fast))
     if baselines:
-        queries["random_orthogonal"] = Xq @ random_orthogonal(X.shape[1], Y.shape[1], seed=rng)
+        queries["random_orthogonal"] = _times_random_orthogonal(Xq, Y.shape[1], rng)
     return queries
 
 

@@ -59,22 +59,19 @@ class _Engine:
     """
 
     def __init__(self, patterns, nb, torch, device, blocks: int = 1):
+        """``patterns``: :func:`_augmented` rows, ``(n_mask_voxels + 1, blocks * (width + 1))``."""
         self.torch, self.device, self.nb = torch, device, nb
         # ``blocks`` > 1: each voxel holds that many rows of patterns (side by side in ``patterns``),
         # the first added and the others subtracted: X^T X = sum_v (a_v a_v^T - sum_r b_vr b_vr^T)
         self.blocks = blocks
-        width = patterns.shape[1] // blocks
-        aug = np.zeros((patterns.shape[0], blocks, width + 1), dtype=patterns.dtype)
-        aug[:, :, :-1] = patterns.reshape(patterns.shape[0], blocks, width)
-        aug[:-1, 0, -1] = 1.0  # not on the padding row; once per voxel
+        width = patterns.shape[1] // blocks - 1
         signed = None
         if blocks > 1:  # the rows with their signs, gathered beside the rows
-            signed = aug.copy()
+            signed = patterns.reshape(patterns.shape[0], blocks, width + 1).copy()
             signed[:, 1:] *= -1.0
             signed = signed.reshape(patterns.shape[0], -1)
-        aug = aug.reshape(patterns.shape[0], -1)
         to = (lambda a: torch.from_numpy(a).to(device)) if torch is not None else (lambda a: a)
-        self.patterns = to(aug)
+        self.patterns = to(patterns)
         self.signed = None if signed is None else to(signed)
         ball = {tuple(o) for o in nb.offsets.tolist()}
         ez = np.array([0, 0, 1])
@@ -165,6 +162,16 @@ class _Engine:
         return cs
 
 
+def _augmented(patterns: np.ndarray, blocks: int = 1) -> np.ndarray:
+    """The engine's rows: each block of ``patterns`` ``(n + 1, blocks * width)`` gets a last column, of ones
+    in the first block (not on the padding row, the last one) and of zeros in the others."""
+    n, width = patterns.shape[0], patterns.shape[1] // blocks
+    aug = np.zeros((n, blocks, width + 1), dtype=patterns.dtype)
+    aug[:, :, :-1] = patterns.reshape(n, blocks, width)
+    aug[:-1, 0, -1] = 1.0
+    return aug.reshape(n, -1)
+
+
 def _scores(engine, centres, models, metric, method, dtype, plan=None):
     """Model scores (n_centres, n_models) for one chunk of consecutive centres."""
     if metric == "crossnobis":
@@ -242,7 +249,7 @@ class _Plan:
     maps are bit-for-bit the same however the chunks are spread.
     """
 
-    patterns: np.ndarray  # (n_mask_voxels + 1, n_conditions), the last row the zero padding
+    patterns: np.ndarray  # the engine's rows (_augmented), or the cell means (noise precision); last row: padding
     mask: np.ndarray
     radius: float
     models: np.ndarray  # (n_pairs, n_models), centred, unit norm (ranked for Spearman)
@@ -389,7 +396,9 @@ def _prepare(
         min_voxels = max(min_voxels, 2)
 
     np_dtype = np.float32 if dtype == "float32" else np.float64
-    patterns = _masked_patterns(arr, cond_axis, m, np.float64 if design is not None else np_dtype)
+    # the engine's rows (the patterns and a column of ones) in one array, without a copy
+    rows = _masked_patterns(arr, cond_axis, m, np.float64 if design is not None else np_dtype, extra=1)
+    patterns = rows[:, :-1]
     if not (np.ptp(patterns[:-1], axis=1) > 0).any():
         raise ValueError("data has the same pattern for every condition inside the mask (e.g. constant data)")
     # constants that leave every sphere's RDM unchanged are removed for precision: each condition's
@@ -400,13 +409,16 @@ def _prepare(
         patterns[:-1] -= patterns[:-1].mean(0, keepdims=True)
     else:
         patterns[:-1] -= patterns[:-1].mean(1, keepdims=True)
+    if design is None:
+        rows[:-1, -1] = 1.0
+        patterns = rows
     models = _model_columns(models, method)  # (n_pairs, n_models)
 
     nb = _Neighbours(m, radius)
     counts = nb.counts(m)
     n_pairs = n_cond * (n_cond - 1) // 2
     item = np.dtype(np_dtype).itemsize
-    n_col = patterns.shape[1]  # conditions, or (run, condition) cells for crossnobis
+    n_col = patterns.shape[1] - (design is None)  # conditions, or (run, condition) cells for crossnobis
     n_tri = n_pairs + n_cond if design is None else (n_col + 1) * (n_col + 2) // 2
     n_cap = len({(a, b) for a, b, _ in nb.offsets.tolist()})  # voxels entering a sphere per step
     per_centre = (
@@ -424,11 +436,11 @@ def _prepare(
             v = nb.offsets.shape[0]
             per_centre = v * 8 * (2 * res.shape[1] + 2 * n_col + 10 * v + 2) + 3 * n_col * n_col * 8 + n_pairs * 8 * 6
         elif design.balanced:  # float64: the stacked Gram matrices subtract large terms
-            patterns = design.stacked(patterns)
+            patterns = _augmented(design.stacked(patterns), design.n_runs + 1)
             c1, blocks = design.n_cond + 1, design.n_runs + 1
             per_centre = n_cap * 2 * (blocks * c1 * 8 + 8) + 2 * c1 * c1 * 8 + 3 * (n_pairs + 2 * c1) * 8 + n_pairs * 48
         else:
-            patterns = patterns.astype(np_dtype)
+            patterns = _augmented(patterns.astype(np_dtype))
     chunk = int(max(1, min(nb.n, max_memory // per_centre)))
     dev = None if device is None else str(device)
     plan = _Plan(patterns, m, float(radius), models, counts, chunk, metric, method, dtype, min_voxels, backend, dev)

@@ -110,16 +110,20 @@ def _inputs(data, mask):
     return arr, cond_axis, m, affine, header, data_nii
 
 
-def _masked_patterns(arr: np.ndarray, cond_axis: int, mask: np.ndarray, dtype) -> np.ndarray:
-    """(n_mask_voxels + 1, n_conditions) array; the last row is zeros (the padding row)."""
+def _masked_patterns(arr: np.ndarray, cond_axis: int, mask: np.ndarray, dtype, *, extra: int = 0) -> np.ndarray:
+    """(n_mask_voxels + 1, n_conditions + extra) array; the last row (the padding row) and the extra columns zeros."""
     n_cond = arr.shape[cond_axis]
-    idx = np.nonzero(mask)
-    out = np.zeros((idx[0].size + 1, n_cond), dtype=dtype)
+    flat = np.flatnonzero(mask)
+    out = np.empty((flat.size + 1, n_cond + extra), dtype=dtype)
+    out[-1] = 0.0
+    out[:, n_cond:] = 0.0
     if cond_axis == 0:
-        for c in range(n_cond):  # one condition at a time: never copies the whole 4-D array
-            out[:-1, c] = arr[c][idx]
+        # a few conditions at a time (never a copy of the whole 4-D array), written as one transposed block
+        for c0 in range(0, n_cond, 16):
+            block = np.stack([np.take(arr[c].reshape(-1), flat) for c in range(c0, min(c0 + 16, n_cond))])
+            out[:-1, c0 : c0 + block.shape[0]] = block.T
     else:
-        out[:-1] = arr[idx]
+        out[:-1, :n_cond] = arr[np.nonzero(mask)]
     check_finite(out, "data (inside the mask)")
     return out
 
