@@ -290,3 +290,48 @@ class TestFastFoldMaps:
         monkeypatch.setattr(retrieval, "_RCOND", np.inf)
         _same_result(fast, A.cv_retrieval(X, Y, ks=(1, 5), dim_match="pad"))
         assert fast.precision[1] > 0.8
+
+    @pytest.mark.parametrize("dim_match", ["pca", "pad"])
+    @pytest.mark.parametrize("offset", [0.0, 50.0])  # centred data, or far from the origin (normalize=False)
+    @pytest.mark.parametrize("candidates", ["test", "all"])
+    def test_shared_products_equal_the_svd_path(self, monkeypatch, dim_match, offset, candidates):
+        """More features than training items, as in the issue-20 benchmark: X's PCA axes from the Gram
+        matrix of all items, an ill-conditioned square map (QR-corrected), the cross-covariance of all
+        items minus the test rows; large means must not cancel digits."""
+        from repalign.alignment import retrieval
+
+        rng = np.random.default_rng(7)
+        z = rng.normal(size=(100, 6))
+        X = z @ rng.normal(size=(6, 120)) + 2.0 * rng.normal(size=(100, 120)) + offset
+        Y = z @ rng.normal(size=(6, 70)) + 2.0 * rng.normal(size=(100, 70)) - offset
+        kw = dict(ks=(1, 5), dim_match=dim_match, seed=1, candidates=candidates, normalize=offset == 0)
+        calls = []
+        monkeypatch.setattr(retrieval, "_procrustes", lambda *a: calls.append(1) or _procrustes(*a))
+        fast = A.cv_retrieval(X, Y, rule="csls", **kw)
+        assert not calls  # every fold took the fast path
+        monkeypatch.setattr(retrieval, "_RCOND", np.inf)
+        _same_result(fast, A.cv_retrieval(X, Y, rule="csls", **kw))
+        assert len(calls) == 10
+
+    def test_square_polar_of_an_ill_conditioned_matrix(self):
+        from repalign.alignment.orthogonal import _square_polar
+
+        rng = np.random.default_rng(3)
+        U, V = A.random_orthogonal(60, 60, seed=1), A.random_orthogonal(60, 60, seed=2)
+        M = (U * np.logspace(0, -6, 60)) @ V.T  # condition number 1e6: the eigen-route loses ~1e-4
+        Z = rng.normal(size=(9, 60))
+        np.testing.assert_allclose(_square_polar(M, Z, 1e-8), Z @ U @ V.T, atol=1e-12)
+        assert _square_polar(M, Z, 1e-5) is None  # relative singular value below rcond
+        M[:, 0] = M[:, 1]  # singular: the SVD path decides
+        assert _square_polar(M, Z, 1e-8) is None
+
+    @pytest.mark.parametrize(("dx", "dy"), [(40, 25), (25, 25), (25, 40)])
+    def test_random_orthogonal_baseline_unchanged(self, dx, dy):
+        from repalign.alignment.orthogonal import _times_random_orthogonal
+
+        Z = np.random.default_rng(0).normal(size=(7, dx))
+        rng_a, rng_b = np.random.default_rng(4), np.random.default_rng(4)
+        np.testing.assert_allclose(
+            _times_random_orthogonal(Z, dy, rng_a), Z @ A.random_orthogonal(dx, dy, seed=rng_b), atol=1e-13
+        )
+        assert rng_a.integers(1 << 30) == rng_b.integers(1 << 30)  # the same draws

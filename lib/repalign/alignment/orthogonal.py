@@ -99,6 +99,35 @@ def _rotation(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, float]:
     return U @ Vt, float(s.sum())
 
 
+def _square_polar(M: np.ndarray, Z: np.ndarray, rcond: float, ktol: float = 1e-6):
+    """``Z @ polar(M)`` for a square ``M`` as accurate as the SVD's, or ``None`` (ill-conditioned).
+
+    The eigenvectors ``V`` of ``M.T @ M`` (descending) make ``P = M @ V`` nearly column-orthogonal, so
+    its QR (``scipy.linalg.qr_multiply``: ``Q`` never formed) has a nearly diagonal ``R`` and
+    ``polar(M) = Q polar(R) V.T`` with ``polar(R) = I + K + O(K**2)``, ``K_ij = (R_ij - R_ji) / (R_ii + R_jj)``.
+    The squaring only enters through ``V``, so ill-conditioned ``M``, where ``M (M.T M)^(-1/2)`` loses
+    digits, stays accurate. ``None`` when a relative singular value is below ``rcond`` (as for the SVD
+    path) or ``max |K| > ktol``.
+    """
+    from scipy.linalg import qr_multiply
+
+    w, V = np.linalg.eigh(M.T @ M)
+    if not w[-1] > 0 or w[0] <= w[-1] * rcond**2:
+        return None
+    V = V[:, ::-1]
+    zq, R = qr_multiply(M @ V, Z, mode="right")  # Z @ Q, with M @ V = Q R
+    sign = np.sign(np.diag(R))
+    R = R * sign[:, None]  # (Q S)(S R): a positive diagonal
+    r = np.diag(R)  # the singular values, to O(K)
+    if not r.min() > r.max() * rcond:
+        return None
+    K = (R - R.T) / (r[:, None] + r[None, :])
+    if not np.abs(K).max() <= ktol:
+        return None
+    zq = zq * sign
+    return (zq + zq @ K) @ V.T
+
+
 def _fit(X: np.ndarray, Y: np.ndarray, center: bool, scale: bool, dim_match: str, bases=None):
     """The Procrustes fit: ``(rotation, scale, mean_x, mean_y, bases)`` (bases ``None`` when unreduced)."""
     if center:

@@ -12,6 +12,7 @@ from repalign.alignment.orthogonal import (
     _check_pair,
     _pca_basis,
     _procrustes,
+    _square_polar,
     _times_random_orthogonal,
     _unit_rows,
 )
@@ -246,14 +247,11 @@ class RetrievalResult:
         return pd.DataFrame(rows).T.rename_axis("k")
 
 
-# Fast fold maps: the Procrustes map of a fold through small problems (the items' Gram matrix for the
-# PCA axes; for the polar factor, the d x d matrix M.T @ M of a rectangular cross-covariance M, or the
-# SVD of a square one) instead of an SVD of the data and of the (dx, dy) cross-covariance, and
-# without forming the (dx, dy) map. Equal to the SVD path up to rounding; folds whose
-# matrices are too ill-conditioned for that (relative eigenvalue below _RCOND) take the SVD path.
+# Fast fold maps: the Procrustes map of a fold through small problems (the items' Gram matrix for the PCA
+# axes; M.T @ M for the polar factor of the cross-covariance M, QR-corrected when M is square), without
+# forming the (dx, dy) map. Equal to the SVD path up to rounding; ill-conditioned folds (relative
+# eigenvalue below _RCOND) take the SVD path. Products over all items are shared by the folds.
 _RCOND = 1e-8
-#: Largest first-order correction accepted by :func:`_square_polar` (its error is of order ``_KTOL**2``).
-_KTOL = 1e-6
 
 
 def _polar_parts(M: np.ndarray):
@@ -265,9 +263,8 @@ def _polar_parts(M: np.ndarray):
 
 
 def _gram_axes(A: np.ndarray, d: int, gram: np.ndarray | None = None):
-    """``(U_d, s_d)``: ``A @ P = U_d * s_d`` for the top-``d`` principal axes ``P = A.T @ U_d / s_d``
-    of the centred rows ``A`` (from the eigenvectors of ``gram = A @ A.T``, computed when not given);
-    ``None`` when ill-conditioned."""
+    """``(U_d, s_d)``: ``A @ P = U_d * s_d`` for the top-``d`` principal axes ``P = A.T @ U_d / s_d`` of the
+    centred rows ``A`` (eigenvectors of ``gram = A @ A.T``, computed if not given); ``None``: ill-conditioned."""
     w, U = np.linalg.eigh(A @ A.T if gram is None else gram)
     w, U = w[::-1], U[:, ::-1]
     if not w[0] > 0 or w[d - 1] <= w[0] * _RCOND or (d < w.size and w[d - 1] - w[d] <= w[0] * _RCOND):
@@ -275,39 +272,11 @@ def _gram_axes(A: np.ndarray, d: int, gram: np.ndarray | None = None):
     return U[:, :d], np.sqrt(w[:d])
 
 
-def _square_polar(M: np.ndarray, Z: np.ndarray):
-    """``Z @ polar(M)`` for a square ``M`` (``None`` when ill-conditioned), as accurate as the SVD.
-
-    The eigenvectors ``V`` of ``M.T @ M`` (descending) make ``P = M @ V`` nearly column-orthogonal;
-    its QR (``scipy.linalg.qr_multiply``, Q never formed) gives ``polar(M) = Q polar(R) V.T`` with
-    ``R`` nearly diagonal, whose polar factor is ``I + K``, ``K_ij = (R_ij - R_ji) / (R_ii + R_jj)``
-    to first order. The squaring only enters through ``V``, so ill-conditioned ``M`` (where the
-    eigen-route ``M (M.T M)^(-1/2)`` loses digits) stays accurate: the neglected terms are
-    ``O(K**2)``, and folds with ``max |K| > _KTOL`` (or a relative singular value below ``_RCOND``)
-    take the SVD path.
-    """
-    from scipy.linalg import qr_multiply
-
-    w, V = np.linalg.eigh(M.T @ M)
-    if not w[-1] > 0 or w[0] <= w[-1] * _RCOND**2:
-        return None
-    V = V[:, ::-1]
-    zq, R = qr_multiply(M @ V, Z, mode="right")  # Z @ Q, Q of P = M V = Q R
-    sign = np.sign(np.diag(R))
-    R = R * sign[:, None]  # Q diag(sign) diag(sign) R, with a positive diagonal
-    r = np.diag(R)
-    K = (R - R.T) / (r[:, None] + r[None, :])
-    if not np.all(r > 0) or not np.abs(K).max() <= _KTOL:
-        return None
-    zq = zq * sign
-    return (zq + zq @ K) @ V.T
-
-
 def _fast_queries(Xc, Yc, Xq, targets, dim_match, cross=None, gram=None):
     """Mapped queries ``Xq @ R`` for each row order of ``Yc`` in ``targets`` (positions into the
     training rows; ``R`` fitted on ``Xc`` and ``Yc[order]``, both centred); ``None``: use the SVD path.
 
-    ``cross``: ``Xc.T @ Yc`` (unpermuted), ``gram``: ``(Xc @ Xc.T, Xq @ Xc.T)``, when already known.
+    ``cross``: ``Xc.T @ Yc`` (no PCA), ``gram``: ``(Xc @ Xc.T, Xq @ Xc.T)`` (PCA of X), when already known.
     """
     dx, dy = Xc.shape[1], Yc.shape[1]
     Xr, Yr, Xqr, Uy = Xc, Yc, Xq, None
@@ -326,24 +295,18 @@ def _fast_queries(Xc, Yc, Xq, targets, dim_match, cross=None, gram=None):
             (Uy, sy), Yr = ay, ay[0] * ay[1]
     out = []
     for order in targets:
-        unpermuted = isinstance(order, slice)
-        M = cross if unpermuted and cross is not None and Xr is Xc and Yr is Yc else Xr.T @ Yr[order]
-        # square (PCA-matched widths): often too ill-conditioned for the eigen-route
-        if M.shape[0] == M.shape[1]:
-            Q = _square_polar(M, Xqr)
-            if Q is None:
-                return None
-            out.append(((Q / sy) @ Uy.T) @ Yc if Uy is not None else Q)
-            continue
+        M = cross if isinstance(order, slice) and cross is not None else Xr.T @ Yr[order]
         tall = M.shape[0] > M.shape[1]
-        parts = _polar_parts(M if tall else M.T)
-        if parts is None:
+        if M.shape[0] == M.shape[1]:  # PCA-matched widths: often too ill-conditioned for the eigen-route
+            Q = _square_polar(M, Xqr, _RCOND)
+        elif (parts := _polar_parts(M if tall else M.T)) is None:
             return None
-        W, Vt = parts
-        if tall:  # polar(M) = M W Vt
-            Q = ((Xqr @ M) @ W) @ Vt
+        elif tall:  # polar(M) = M W Vt
+            Q = ((Xqr @ M) @ parts[0]) @ parts[1]
         else:  # polar(M) = (M.T W Vt).T = Vt.T W.T M
-            Q = ((Xqr @ Vt.T) @ W.T) @ M
+            Q = ((Xqr @ parts[1].T) @ parts[0].T) @ M
+        if Q is None:
+            return None
         if Uy is not None:  # back from the PCA axes of Y: Py.T = (Uy / sy).T @ Yc
             Q = ((Q / sy) @ Uy.T) @ Yc
         out.append(Q)
@@ -477,12 +440,11 @@ def cv_retrieval(
 
 
 def _fold_products(X, Y, tr, te, dim_match, full: dict):
-    """``(cross, gram)`` for :func:`_fast_queries` from products over all items, computed once (kept in ``full``).
+    """``(cross, gram)`` of :func:`_fast_queries` from products over all items (computed once, kept in ``full``).
 
-    ``cross = Xc.T @ Yc`` when no side is PCA-reduced (``None`` otherwise), from ``X0.T @ Y0`` minus the
-    test rows (``X0``, ``Y0``: all items centred, so that no large mean cancels); ``gram = (Xc @ Xc.T,
-    Xq @ Xc.T)`` when ``X`` is (``None`` otherwise), from ``G = X0 @ X0.T``: the centred entries are
-    ``G_ij - g_i - g_j + mean(g[tr])`` with ``g = G[:, tr].mean(1)``.
+    ``cross = Xc.T @ Yc`` when no side is PCA-reduced: ``X0.T @ Y0`` minus the test rows (``X0``, ``Y0``: all
+    items centred, so no large mean cancels). ``gram = (Xc @ Xc.T, Xq @ Xc.T)`` when ``X`` is: from
+    ``G = X0 @ X0.T``, centred entries ``G_ij - g_i - g_j + mean(g[tr])`` with ``g = G[:, tr].mean(1)``.
     """
     dx, dy = X.shape[1], Y.shape[1]
     if dim_match == "pca" and dx != dy:
@@ -495,8 +457,7 @@ def _fold_products(X, Y, tr, te, dim_match, full: dict):
         g = G[:, tr].mean(1)
         gtr, c = g[tr], g[tr].mean()
         gram = G[np.ix_(tr, tr)] - gtr[:, None] - (gtr[None, :] - c)
-        kq = G[np.ix_(te, tr)] - g[te][:, None] - (gtr[None, :] - c)
-        return None, (gram, kq)
+        return None, (gram, G[np.ix_(te, tr)] - g[te][:, None] - (gtr[None, :] - c))
     if "XtY" not in full:
         X0, Y0 = X - X.mean(0), Y - Y.mean(0)
         full.update(X0=X0, Y0=Y0, sx=X0.sum(0), sy=Y0.sum(0), XtY=X0.T @ Y0)
@@ -508,11 +469,9 @@ def _fold_products(X, Y, tr, te, dim_match, full: dict):
 
 
 def _fold_queries(X, Y, tr, te, dim_match, baselines, rng, full=None) -> dict:
-    """``{map name: mapped test queries}`` of one fold (the fitted map and, with ``baselines``, both baselines).
+    """``{map name: mapped test queries}`` of one fold (fitted map, and both baselines with ``baselines``).
 
-    ``full``: a dict for products over all items, filled on first use and reused by later folds (``None``:
-    compute everything from the fold's rows).
-    """
+    ``full``: a dict of products over all items shared by the folds (``None``: only the fold's rows)."""
     shuffled = rng.permutation(tr) if baselines else None
     Xt, Yt = X[tr], Y[tr]
     mx = Xt.mean(0)

@@ -96,7 +96,7 @@ class _Engine:
             self.flat_iu_t = torch.from_numpy(self.flat_iu).to(device)
 
     def _gram(self, idx: np.ndarray, minus: np.ndarray | None = None):
-        """Upper triangles (with diagonal) of X^T X (minus Y^T Y for rows ``minus``), float64."""
+        """Upper triangles (with diagonal) of X^T X (minus Y^T Y for rows ``minus``), in the rows' dtype."""
         t = self.torch
         if t is not None:
 
@@ -113,7 +113,7 @@ class _Engine:
             if minus is not None:
                 yt, y = gather(minus)
                 g.baddbmm_(yt, y, alpha=-1.0)
-            return g.reshape(idx.shape[0], -1).index_select(1, self.flat_iu_t).double()
+            return g.reshape(idx.shape[0], -1).index_select(1, self.flat_iu_t)
 
         def gram(rows):
             shape = (rows.shape[0], rows.shape[1] * self.blocks, self.c)
@@ -124,7 +124,7 @@ class _Engine:
         g = gram(idx)
         if minus is not None:
             g -= gram(minus)
-        return g.reshape(idx.shape[0], -1)[:, self.flat_iu].astype(np.float64)
+        return g.reshape(idx.shape[0], -1)[:, self.flat_iu]
 
     def __call__(self, centres: np.ndarray) -> np.ndarray:
         """Gram upper triangles (float64 numpy, ``(n_centres, n_tri)``) of consecutive ``centres``."""
@@ -140,23 +140,23 @@ class _Engine:
         # run began: cumulative sums over the chunk, minus the sum before the run's first centre
         k0 = int(first[1]) if first.size > 1 else centres.size  # rows of the first run need no fix
         if t is not None:
-            vals = t.empty((centres.size, full.shape[1]), dtype=t.float64, device=self.device)
+            vals = t.empty((centres.size, full.shape[1]), dtype=full.dtype, device=self.device)
             vals[t.from_numpy(first).to(self.device)] = full
             if step.size:
                 rows = centres[step]
                 vals[t.from_numpy(step).to(self.device)] = self._gram(
                     nb.lookup(rows, self.enter), nb.lookup(rows, self.leave)
                 )
-            cs = t.cumsum(vals, dim=0)
+            cs = t.cumsum(vals, dim=0, dtype=t.float64)  # float32 Gram parts summed in float64
             if k0 < centres.size:
                 cs[k0:] -= cs.index_select(0, t.from_numpy(start[k0:] - 1).to(self.device))
             return cs.cpu().numpy()
-        vals = np.empty((centres.size, full.shape[1]))
+        vals = np.empty((centres.size, full.shape[1]), dtype=full.dtype)
         vals[first] = full
         if step.size:
             rows = centres[step]
             vals[step] = self._gram(nb.lookup(rows, self.enter), nb.lookup(rows, self.leave))
-        cs = np.cumsum(vals, axis=0)
+        cs = np.cumsum(vals, axis=0, dtype=np.float64)
         if k0 < centres.size:
             cs[k0:] -= cs[start[k0:] - 1]
         return cs
