@@ -19,7 +19,8 @@ from repalign.searchlight.crossnobis import (
     _WhitenedEngine,
 )
 from repalign.searchlight.inputs import _inputs, _masked_patterns, _model_matrix
-from repalign.searchlight.scoring import _compare, _model_columns
+from repalign.searchlight.kernels import HAVE_NUMBA, _correlation_keys
+from repalign.searchlight.scoring import _compare, _index_bits, _model_columns, _sorted_key_scores
 from repalign.searchlight.spheres import _Neighbours, sphere_offsets
 
 __all__ = ["SEARCHLIGHT_METHODS", "SEARCHLIGHT_METRICS", "searchlight_scores"]
@@ -191,6 +192,18 @@ def _scores(engine, centres, models, metric, method, dtype, plan=None):
     nc, npair = engine.n_cond, engine.n_pairs
     i, j = engine.pair_i, engine.pair_j
     by_rows = method == "spearman" and dtype == "float32"  # rank scores: row by row
+    if by_rows and metric == "correlation" and HAVE_NUMBA:  # the same arithmetic, compiled and fused
+        ibits = _index_bits(npair)
+        out = []
+        for b0 in range(0, g.shape[0], _ROWS):
+            gb = g[b0 : b0 + _ROWS]
+            keys = np.empty((gb.shape[0], npair), dtype=np.uint64)
+            bad = np.empty(gb.shape[0], dtype=bool)
+            _correlation_keys(gb, npair, nc, ibits, keys, bad)
+            r = _sorted_key_scores(keys, models, ibits)
+            r[bad] = np.nan
+            out.append(r)
+        return out[0] if len(out) == 1 else np.concatenate(out, axis=0)
     out = []
     # the RDMs and their scores a few rows at a time, so that the temporaries stay in the cache
     # (row-wise arithmetic: the same bits as all rows at once)

@@ -55,27 +55,45 @@ def _rank_scores(v: np.ndarray, models: np.ndarray) -> np.ndarray:
     sorted order instead.
     """
     b, m = v.shape
-    ibits = max(1, int(m - 1).bit_length())
-    low = np.uint64((1 << ibits) - 1)
+    ibits = _index_bits(m)
     key = v.view(np.uint64) >> np.uint64(ibits)
     key <<= np.uint64(ibits)
     key |= np.arange(m, dtype=np.uint64)
+    return _sorted_key_scores(key, models, ibits)
+
+
+def _index_bits(m: int) -> int:
+    """Low bits of a sort key that hold the column index (of ``m`` columns)."""
+    return max(1, int(m - 1).bit_length())
+
+
+def _sorted_key_scores(key: np.ndarray, models: np.ndarray, ibits: int) -> np.ndarray:
+    """:func:`_rank_scores` from the keys ``(b, m)`` (sorted here, in place)."""
+    from repalign.searchlight.kernels import HAVE_NUMBA, _sorted_gather
+
+    b, m = key.shape
+    low = np.uint64((1 << ibits) - 1)
     # keys of non-negative finite floats order like the floats themselves, and numpy's SIMD sort of
     # float64 is faster than its uint64 sort: sort the keys as float64 (bits unchanged)
     key.view(np.float64).sort(axis=1)
-    order = np.bitwise_and(key, low).view(np.intp)
-    key &= ~low  # the value bits alone
-    same = key[:, 1:] == key[:, :-1]  # ties with the previous entry
-    tied = np.flatnonzero(same.any(1))
+    if HAVE_NUMBA:  # one pass: the model values in sorted order, and which rows hold ties
+        gathered = np.empty((models.shape[1], b, m))
+        has_tie = np.empty(b, dtype=bool)
+        _sorted_gather(key, ibits, np.ascontiguousarray(models.T), gathered, has_tie)
+        tied = np.flatnonzero(has_tie)
+    else:
+        order = np.bitwise_and(key, low).view(np.intp)
+        # model by model (the same bits whatever the number of models): values in sorted order
+        gathered = [np.take(np.ascontiguousarray(models[:, k]), order) for k in range(models.shape[1])]
+        tied = np.flatnonzero((key[:, 1:] & ~low == key[:, :-1] & ~low).any(1))
     # rows without ties: the ranks are the positions 1..m, the same centred vector for every row
     pos = np.arange(1, m + 1, dtype=np.float64) - (m + 1) / 2.0
     norm = np.sqrt(pos @ pos)
-    # model by model (the same bits whatever the number of models): values in sorted order
-    gathered = [np.take(np.ascontiguousarray(models[:, k]), order) for k in range(models.shape[1])]
     r = np.stack([g @ pos for g in gathered], axis=1) / norm
     if tied.size:
+        vals = key[tied] & ~low  # the value bits alone
         new = np.ones((tied.size, m), dtype=bool)
-        new[:, 1:] = ~same[tied]
+        new[:, 1:] = vals[:, 1:] != vals[:, :-1]
         at = np.arange(m)
         first = np.maximum.accumulate(np.where(new, at, 0), axis=1)
         last_new = np.ones((tied.size, m), dtype=bool)
@@ -83,8 +101,9 @@ def _rank_scores(v: np.ndarray, models: np.ndarray) -> np.ndarray:
         last = np.minimum.accumulate(np.where(last_new, at, m)[:, ::-1], axis=1)[:, ::-1]
         centred = (first + last) / 2.0 + 1.0 - (m + 1) / 2.0
         norm = np.sqrt(np.einsum("ij,ij->i", centred, centred))
-        for k, g in enumerate(gathered):
-            r[tied, k] = np.einsum("ij,ij->i", centred, g[tied]) / norm
+        with np.errstate(divide="ignore", invalid="ignore"):  # all tied (an undefined sphere): NaN
+            for k, g in enumerate(gathered):
+                r[tied, k] = np.einsum("ij,ij->i", centred, g[tied]) / norm
     return r
 
 

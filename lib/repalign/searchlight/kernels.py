@@ -1,0 +1,88 @@
+"""Compiled row kernels of the searchlight (numba): correlation RDMs as sort keys, and sorted-order gathers.
+
+Both kernels repeat, element by element and in the same order, the arithmetic of the numpy code
+they replace in :mod:`repalign.searchlight.engine` and :mod:`repalign.searchlight.scoring` (no fast-math,
+no fused multiply-adds), so the maps are bit-for-bit those of the numpy path; they only save the
+temporaries and the passes between them, and they release the GIL, so the searchlight's threads run
+them side by side. Without numba (``pip install numba``), the numpy path runs instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__: list[str] = []
+
+try:  # optional: a speed-up only
+    import numba
+except ImportError:  # pragma: no cover - exercised where numba is missing
+    numba = None
+
+HAVE_NUMBA = numba is not None
+
+
+def _correlation_keys_py(g, n_pairs, n_cond, ibits, keys, bad):
+    """Rows of correlation-distance RDMs from Gram triangles, written as Spearman sort keys.
+
+    ``g`` ``(b, n_tri)``: off-diagonal pairs (condensed order), condition diagonal, sums, count
+    (the engine's layout). Each RDM value ``v = 1 - ((off * inv_i) * inv_j - a_i * a_j)``, clipped
+    at 0, becomes the key ``(bits(v) >> ibits << ibits) | pair``. Rows whose RDM is undefined get
+    ``bad = True`` and the keys of an all-ones RDM.
+    """
+    b = g.shape[0]
+    inv = np.empty(n_cond)
+    a = np.empty(n_cond)
+    vals = keys.view(np.float64)  # the values first, then their bits turned into keys in place
+    shift = np.uint64(ibits)
+    for r in range(b):
+        n = g[r, g.shape[1] - 1]
+        sn = np.sqrt(n)
+        row_bad = False
+        for c in range(n_cond):
+            diag = g[r, n_pairs + c]
+            s = g[r, n_pairs + n_cond + c]
+            var = diag - s * s / n
+            if var <= 1e-6 * max(diag, 1e-300):
+                row_bad = True
+            inv[c] = 1.0 / np.sqrt(var) if var > 0 else np.nan
+            if not np.isfinite(inv[c]):
+                row_bad = True
+            a[c] = s * inv[c] / sn
+        bad[r] = row_bad
+        if row_bad:
+            vals[r, :] = 1.0
+        else:
+            p = 0
+            for i in range(n_cond - 1):
+                inv_i, a_i = inv[i], a[i]
+                for j in range(i + 1, n_cond):
+                    v = g[r, p] * inv_i
+                    v *= inv[j]
+                    v -= a_i * a[j]
+                    v = 1.0 - v
+                    vals[r, p] = v if v > 0.0 else 0.0  # np.maximum(v, 0.0)
+                    p += 1
+        for p in range(n_pairs):
+            keys[r, p] = ((keys[r, p] >> shift) << shift) | np.uint64(p)
+
+
+def _sorted_gather_py(keys, ibits, models, gathered, tied):
+    """After sorting ``keys`` by row: each model column gathered in sorted order, and rows with ties."""
+    low = np.uint64((1 << ibits) - 1)
+    b, m = keys.shape
+    for r in range(b):
+        for k in range(models.shape[0]):
+            for p in range(m):
+                gathered[k, r, p] = models[k, keys[r, p] & low]
+        has_tie = False
+        for p in range(1, m):
+            if (keys[r, p] ^ keys[r, p - 1]) <= low:  # the same value bits
+                has_tie = True
+        tied[r] = has_tie
+
+
+if HAVE_NUMBA:
+    _correlation_keys = numba.njit(nogil=True, cache=True)(_correlation_keys_py)
+    _sorted_gather = numba.njit(nogil=True, cache=True)(_sorted_gather_py)
+else:  # pragma: no cover
+    _correlation_keys = _sorted_gather = None
