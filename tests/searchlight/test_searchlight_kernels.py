@@ -30,10 +30,14 @@ def _numpy_path(monkeypatch):
     monkeypatch.setattr(kernels, "HAVE_NUMBA", False)
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2])
-def test_compiled_spearman_maps_equal_the_numpy_path(monkeypatch, n_jobs):
+@pytest.mark.parametrize(
+    "method, dtype, n_jobs",
+    [("spearman", "float32", 1), ("spearman", "float32", 2), ("spearman", "float64", 1), ("pearson", "float32", 2),
+     ("cosine", "float64", 1), ("rho_a", "float32", 1)],
+)  # fmt: skip
+def test_compiled_maps_equal_the_numpy_path(monkeypatch, method, dtype, n_jobs):
     data, mask, models = _data()
-    kw = dict(radius=2.5, method="spearman", dtype="float32", n_jobs=n_jobs, progress=False)
+    kw = dict(radius=2.5, method=method, dtype=dtype, n_jobs=n_jobs, progress=False)
     with pytest.warns(RuntimeWarning, match="NaN"):
         fast = searchlight_rsa(data, mask, models, **kw)
     _numpy_path(monkeypatch)

@@ -19,7 +19,7 @@ from repalign.searchlight.crossnobis import (
     _WhitenedEngine,
 )
 from repalign.searchlight.inputs import _inputs, _masked_patterns, _model_matrix
-from repalign.searchlight.kernels import HAVE_NUMBA, _correlation_keys
+from repalign.searchlight.kernels import HAVE_NUMBA, _correlation_keys, _correlation_rows
 from repalign.searchlight.scoring import _compare, _index_bits, _model_columns, _sorted_key_scores
 from repalign.searchlight.spheres import _Neighbours, sphere_offsets
 
@@ -209,6 +209,11 @@ def _scores(engine, centres, models, metric, method, dtype, plan=None):
     # (row-wise arithmetic: the same bits as all rows at once)
     for b0 in range(0, g.shape[0], _ROWS):
         gb = g[b0 : b0 + _ROWS]
+        if metric == "correlation" and HAVE_NUMBA and not by_rows:  # the same arithmetic, compiled
+            v, bad = np.empty((gb.shape[0], npair)), np.empty(gb.shape[0], dtype=bool)
+            _correlation_rows(gb, npair, nc, v, bad, False)
+            out.append((v, bad))
+            continue
         off = gb[:, :npair]
         diag = gb[:, npair : npair + nc]
         with np.errstate(divide="ignore", invalid="ignore"):

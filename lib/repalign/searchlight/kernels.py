@@ -21,19 +21,16 @@ except ImportError:  # pragma: no cover - exercised where numba is missing
 HAVE_NUMBA = numba is not None
 
 
-def _correlation_keys_py(g, n_pairs, n_cond, ibits, keys, bad):
-    """Rows of correlation-distance RDMs from Gram triangles, written as Spearman sort keys.
+def _correlation_rows_py(g, n_pairs, n_cond, vals, bad, clip):
+    """Rows of correlation-distance RDMs ``vals`` ``(b, n_pairs)`` from Gram triangles.
 
     ``g`` ``(b, n_tri)``: off-diagonal pairs (condensed order), condition diagonal, sums, count
-    (the engine's layout). Each RDM value ``v = 1 - ((off * inv_i) * inv_j - a_i * a_j)``, clipped
-    at 0, becomes the key ``(bits(v) >> ibits << ibits) | pair``. Rows whose RDM is undefined get
-    ``bad = True`` and the keys of an all-ones RDM.
+    (the engine's layout). Each value is ``v = 1 - ((off * inv_i) * inv_j - a_i * a_j)`` (clipped at
+    0 if ``clip``). Rows whose RDM is undefined get ``bad = True`` and all ones.
     """
     b = g.shape[0]
     inv = np.empty(n_cond)
     a = np.empty(n_cond)
-    vals = keys.view(np.float64)  # the values first, then their bits turned into keys in place
-    shift = np.uint64(ibits)
     for r in range(b):
         n = g[r, g.shape[1] - 1]
         sn = np.sqrt(n)
@@ -51,17 +48,26 @@ def _correlation_keys_py(g, n_pairs, n_cond, ibits, keys, bad):
         bad[r] = row_bad
         if row_bad:
             vals[r, :] = 1.0
-        else:
-            p = 0
-            for i in range(n_cond - 1):
-                inv_i, a_i = inv[i], a[i]
-                for j in range(i + 1, n_cond):
-                    v = g[r, p] * inv_i
-                    v *= inv[j]
-                    v -= a_i * a[j]
-                    v = 1.0 - v
-                    vals[r, p] = v if v > 0.0 else 0.0  # np.maximum(v, 0.0)
-                    p += 1
+            continue
+        p = 0
+        for i in range(n_cond - 1):
+            inv_i, a_i = inv[i], a[i]
+            for j in range(i + 1, n_cond):
+                v = g[r, p] * inv_i
+                v *= inv[j]
+                v -= a_i * a[j]
+                v = 1.0 - v
+                if clip:
+                    v = v if v > 0.0 else 0.0  # np.maximum(v, 0.0)
+                vals[r, p] = v
+                p += 1
+
+
+def _correlation_keys_py(g, n_pairs, n_cond, ibits, keys, bad):
+    """:func:`_correlation_rows_py` (clipped at 0) as Spearman sort keys ``(bits(v) >> ibits << ibits) | pair``."""
+    _correlation_rows(g, n_pairs, n_cond, keys.view(np.float64), bad, True)
+    shift = np.uint64(ibits)
+    for r in range(g.shape[0]):
         for p in range(n_pairs):
             keys[r, p] = ((keys[r, p] >> shift) << shift) | np.uint64(p)
 
@@ -82,7 +88,8 @@ def _sorted_gather_py(keys, ibits, models, gathered, tied):
 
 
 if HAVE_NUMBA:
+    _correlation_rows = numba.njit(nogil=True, cache=True)(_correlation_rows_py)
     _correlation_keys = numba.njit(nogil=True, cache=True)(_correlation_keys_py)
     _sorted_gather = numba.njit(nogil=True, cache=True)(_sorted_gather_py)
 else:  # pragma: no cover
-    _correlation_keys = _sorted_gather = None
+    _correlation_rows = _correlation_keys = _sorted_gather = None
