@@ -6,7 +6,7 @@ leave-one-run-out folds, each run's condition means against the means of all obs
 runs, the fold RDMs averaged, distances divided by the sphere's voxel count. Every fold kernel is a
 weighted sum of blocks of one Gram matrix ``M P M^T`` of the (run, condition) cell means ``M`` of the
 sphere, so a sphere costs one Gram matrix: with the identity precision it comes from the fast engine's
-incremental Gram matrices (:mod:`repalign.searchlight.gram`); with a noise precision estimated per
+incremental Gram matrices (``repalign.searchlight.gram``); with a noise precision estimated per
 sphere from residuals (a shrinkage estimate, as ``repalign.rdm.crossnobis.noise_precision``) it comes
 from a batched Cholesky solve per chunk of centres (:class:`_WhitenedEngine`, always float64).
 """

@@ -1,7 +1,7 @@
 """Compiled row kernels of the searchlight (numba): correlation RDMs as sort keys, and sorted-order gathers.
 
 Both kernels repeat, element by element and in the same order, the arithmetic of the numpy code
-they replace in :mod:`repalign.searchlight.engine` and :mod:`repalign.searchlight.scoring` (no fast-math,
+they replace in ``repalign.searchlight.engine`` and ``repalign.searchlight.scoring`` (no fast-math,
 no fused multiply-adds), so the maps are bit-for-bit those of the numpy path; they only save the
 temporaries and the passes between them, and they release the GIL, so the searchlight's threads run
 them side by side. Without numba (``pip install numba``), the numpy path runs instead.
