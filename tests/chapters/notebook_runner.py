@@ -26,6 +26,7 @@ from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[2]
 CELL_TIMEOUT = 600  # seconds per cell (the slowest FAST cell takes < 60 s here)
+FULL_CELL_TIMEOUT = 1800  # full mode (``make book``)
 START_TIMEOUT = 120  # seconds for the kernel to come up
 WORKERS_ENV = "REPALIGN_NOTEBOOK_WORKERS"
 
@@ -65,8 +66,10 @@ class Execution:
     attempts: int = 0
 
 
-def execute(name: str, out_root: Path, cache_dir: Path, retries: int = 1, *, root: Path = ROOT) -> Execution:
-    """Run ``<root>/<name>.ipynb`` with ``FAST=True``; write it to ``out_root/<name>.ipynb``."""
+def execute(
+    name: str, out_root: Path, cache_dir: Path, retries: int = 1, *, root: Path = ROOT, fast: bool = True
+) -> Execution:
+    """Run ``<root>/<name>.ipynb`` with ``FAST=fast``; write it to ``out_root/<name>.ipynb``."""
     import json
 
     import papermill as pm
@@ -93,10 +96,10 @@ def execute(name: str, out_root: Path, cache_dir: Path, retries: int = 1, *, roo
                 pm.execute_notebook(
                     str(src),
                     str(out),
-                    parameters={"FAST": True},
+                    parameters={"FAST": fast},
                     kernel_name="python3",
                     cwd=str(src.parent),
-                    execution_timeout=CELL_TIMEOUT,
+                    execution_timeout=CELL_TIMEOUT if fast else FULL_CELL_TIMEOUT,
                     start_timeout=START_TIMEOUT,
                     progress_bar=False,
                     log_output=False,
