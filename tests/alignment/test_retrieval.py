@@ -277,6 +277,24 @@ class TestFastFoldMaps:
         assert len(calls) == 10  # fitted + shuffled map, 5 folds
         assert 0.2 < fast.precision[5] <= 1 and fast.baselines["shuffled"][5] < fast.precision[5]
 
+    def test_rank_deficient_data_try_the_fast_path_once(self, monkeypatch):
+        # a fold that needs the SVD path (here: rank-deficient X, as MPNet's embeddings) sends every
+        # later fold there directly, instead of failing the fast path again in each
+        from repalign.alignment import retrieval
+
+        rng = np.random.default_rng(5)
+        z = rng.normal(size=(120, 4))
+        X = z @ rng.normal(size=(4, 30))  # rank 4 of 30
+        Y = z @ rng.normal(size=(4, 12)) + 0.5 * rng.normal(size=(120, 12))
+        kw = dict(ks=(1, 5), dim_match="pad", seed=2, candidates="all")
+        tries = []
+        real = retrieval._fast_queries
+        monkeypatch.setattr(retrieval, "_fast_queries", lambda *a: tries.append(1) or real(*a))
+        result = A.cv_retrieval(X, Y, **kw)
+        assert len(tries) == 1
+        monkeypatch.setattr(retrieval, "_RCOND", np.inf)  # the SVD path throughout
+        _same_result(result, A.cv_retrieval(X, Y, **kw))
+
     def test_ill_conditioned_fold_takes_the_svd_path(self, monkeypatch):
         from repalign.alignment import retrieval
 
@@ -318,10 +336,11 @@ class TestFastFoldMaps:
 
         rng = np.random.default_rng(3)
         U, V = A.random_orthogonal(60, 60, seed=1), A.random_orthogonal(60, 60, seed=2)
-        M = (U * np.logspace(0, -6, 60)) @ V.T  # condition number 1e6: the eigen-route loses ~1e-4
+        M = (U * np.logspace(0, -5, 60)) @ V.T  # condition number 1e5: the eigen-route is off by ~1e-7
         Z = rng.normal(size=(9, 60))
-        np.testing.assert_allclose(_square_polar(M, Z, 1e-8), Z @ U @ V.T, atol=1e-12)
-        assert _square_polar(M, Z, 1e-5) is None  # relative singular value below rcond
+        np.testing.assert_allclose(_square_polar(M, Z, 1e-8), Z @ U @ V.T, atol=1e-10)
+        assert _square_polar(M, Z, 1e-4) is None  # relative singular value below rcond
+        assert _square_polar((U * np.logspace(0, -7, 60)) @ V.T, Z, 1e-8) is None  # correction too large
         M[:, 0] = M[:, 1]  # singular: the SVD path decides
         assert _square_polar(M, Z, 1e-8) is None
 

@@ -481,9 +481,12 @@ def _fold_queries(X, Y, tr, te, dim_match, baselines, rng, full=None) -> dict:
         where = np.empty(X.shape[0], dtype=int)
         where[tr] = np.arange(tr.size)
         orders.append(where[shuffled])
-    cross, gram = (None, None) if full is None else _fold_products(X, Y, tr, te, dim_match, full)
-    fast = _fast_queries(Xc, Yc, Xq, orders, dim_match, cross, gram)
+    svd = full is not None and full.get("svd")  # once a fold needed the SVD path (rank-deficient data), all do
+    cross, gram = (None, None) if full is None or svd else _fold_products(X, Y, tr, te, dim_match, full)
+    fast = None if svd else _fast_queries(Xc, Yc, Xq, orders, dim_match, cross, gram)
     if fast is None:  # the SVD path
+        full = {} if full is None else full
+        full["svd"] = True
         bases = _bases(Xc, Yc, dim_match, True)
         fast = [Xq @ _procrustes(Xt, Yt, True, False, dim_match, bases)]
         if baselines:  # shuffling pairs leaves each side's PCA axes unchanged: reuse them
