@@ -7,6 +7,7 @@ import pytest
 
 import repalign.searchlight.engine as engine
 import repalign.searchlight.kernels as kernels
+import repalign.searchlight.scoring as scoring
 from repalign.searchlight import searchlight_rsa
 
 pytestmark = pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba is not installed")
@@ -27,7 +28,7 @@ def _data(seed=0):
 
 def _numpy_path(monkeypatch):
     monkeypatch.setattr(engine, "HAVE_NUMBA", False)
-    monkeypatch.setattr(kernels, "HAVE_NUMBA", False)
+    monkeypatch.setattr(scoring, "HAVE_NUMBA", False)
 
 
 @pytest.mark.parametrize(

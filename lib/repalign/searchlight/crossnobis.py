@@ -92,12 +92,13 @@ def _design(runs, conditions, n_patterns: int) -> _Design:
     return _Design(cells, weights, n_runs, n_cond, levels, balanced)
 
 
-def _balanced_rdm_rows(g: np.ndarray, n_pairs: int, pair_i, pair_j, design: _Design) -> np.ndarray:
-    """Condensed crossnobis RDMs ``(b, n_pairs)`` from the stacked engine's triangles (see ``_Design.stacked``)."""
-    c, r = design.n_cond, design.n_runs
-    diag = g[:, n_pairs : n_pairs + c]
+def _balanced_rdm_rows(diag, off, counts, design: _Design) -> np.ndarray:
+    """Condensed crossnobis RDMs ``(b, n_pairs)`` of a balanced design from ``R (R - 1) K`` (see
+    ``_Design.stacked``): its diagonal ``(b, C)``, its condensed off-diagonal ``(b, n_pairs)``, voxel counts ``(b, 1)``."""
+    r = design.n_runs
+    i, j = np.triu_indices(design.n_cond, k=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (diag[:, pair_i] + diag[:, pair_j] - 2.0 * g[:, :n_pairs]) / (r * (r - 1) * g[:, -1:])
+        return (diag[:, i] + diag[:, j] - 2.0 * off) / (r * (r - 1) * counts)
 
 
 def _rdm_rows(gram: np.ndarray, counts: np.ndarray, design: _Design) -> np.ndarray:
@@ -208,9 +209,7 @@ class _WhitenedEngine:
         total = z.reshape(b, v, r, c).sum(2)
         k = np.matmul(total.transpose(0, 2, 1), total) - np.matmul(runs.transpose(0, 2, 1), runs)
         i, j = np.triu_indices(c, k=1)
-        d = np.einsum("bii->bi", k)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (d[:, i] + d[:, j] - 2.0 * k[:, i, j]) / (r * (r - 1) * counts[:, None].astype(np.float64))
+        return _balanced_rdm_rows(np.einsum("bii->bi", k), k[:, i, j], counts[:, None].astype(np.float64), design)
 
 
 @dataclass

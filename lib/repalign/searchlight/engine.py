@@ -40,7 +40,8 @@ def _scores(engine, centres, models, metric, method, dtype, plan=None):
         if isinstance(engine, _WhitenedEngine):
             v = engine.rdm_rows(centres, plan.design)
         elif engine.blocks > 1:
-            v = _balanced_rdm_rows(engine(centres), engine.n_pairs, engine.pair_i, engine.pair_j, plan.design)
+            g, npair = engine(centres), engine.n_pairs
+            v = _balanced_rdm_rows(g[:, npair : npair + engine.n_cond], g[:, :npair], g[:, -1:], plan.design)
         else:
             g = engine(centres)
             v = _rdm_rows(g[:, engine.full_idx], g[:, -1], plan.design)
@@ -53,27 +54,24 @@ def _scores(engine, centres, models, metric, method, dtype, plan=None):
     nc, npair = engine.n_cond, engine.n_pairs
     i, j = engine.pair_i, engine.pair_j
     by_rows = method == "spearman" and dtype == "float32"  # rank scores: row by row
-    if by_rows and metric == "correlation" and HAVE_NUMBA:  # the same arithmetic, compiled and fused
-        ibits = _index_bits(npair)
-        out = []
-        for b0 in range(0, g.shape[0], _ROWS):
-            gb = g[b0 : b0 + _ROWS]
-            keys = np.empty((gb.shape[0], npair), dtype=np.uint64)
-            bad = np.empty(gb.shape[0], dtype=bool)
-            _correlation_keys(gb, npair, nc, ibits, keys, bad)
-            r = _sorted_key_scores(keys, models, ibits)
-            r[bad] = np.nan
-            out.append(r)
-        return out[0] if len(out) == 1 else np.concatenate(out, axis=0)
+    ibits = _index_bits(npair)
     out = []
     # the RDMs and their scores a few rows at a time, so that the temporaries stay in the cache
     # (row-wise arithmetic: the same bits as all rows at once)
     for b0 in range(0, g.shape[0], _ROWS):
         gb = g[b0 : b0 + _ROWS]
-        if metric == "correlation" and HAVE_NUMBA and not by_rows:  # the same arithmetic, compiled
-            v, bad = np.empty((gb.shape[0], npair)), np.empty(gb.shape[0], dtype=bool)
-            _correlation_rows(gb, npair, nc, v, bad, False)
-            out.append((v, bad))
+        if metric == "correlation" and HAVE_NUMBA:  # the numpy arithmetic below, compiled and fused
+            bad = np.empty(gb.shape[0], dtype=bool)
+            if by_rows:  # straight into the sort keys
+                keys = np.empty((gb.shape[0], npair), dtype=np.uint64)
+                _correlation_keys(gb, npair, nc, ibits, keys, bad)
+                r = _sorted_key_scores(keys, models, ibits)
+                r[bad] = np.nan
+                out.append(r)
+            else:
+                v = np.empty((gb.shape[0], npair))
+                _correlation_rows(gb, npair, nc, v, bad, False)
+                out.append((v, bad))
             continue
         off = gb[:, :npair]
         diag = gb[:, npair : npair + nc]
@@ -288,6 +286,7 @@ def _prepare(
         patterns[:-1] -= patterns[:-1].mean(0, keepdims=True)
     else:
         patterns[:-1] -= patterns[:-1].mean(1, keepdims=True)
+    n_col = patterns.shape[1]  # conditions, or (run, condition) cells for crossnobis
     if design is None:
         rows[:-1, -1] = 1.0
         patterns = rows
@@ -297,7 +296,6 @@ def _prepare(
     counts = nb.counts(m)
     n_pairs = n_cond * (n_cond - 1) // 2
     item = np.dtype(np_dtype).itemsize
-    n_col = patterns.shape[1] - (design is None)  # conditions, or (run, condition) cells for crossnobis
     n_tri = n_pairs + n_cond if design is None else (n_col + 1) * (n_col + 2) // 2
     n_cap = len({(a, b) for a, b, _ in nb.offsets.tolist()})  # voxels entering a sphere per step
     per_centre = (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from repalign.searchlight.kernels import HAVE_NUMBA, _sorted_gather
+
 __all__: list[str] = []
 
 
@@ -69,8 +71,6 @@ def _index_bits(m: int) -> int:
 
 def _sorted_key_scores(key: np.ndarray, models: np.ndarray, ibits: int) -> np.ndarray:
     """:func:`_rank_scores` from the keys ``(b, m)`` (sorted here, in place)."""
-    from repalign.searchlight.kernels import HAVE_NUMBA, _sorted_gather
-
     b, m = key.shape
     low = np.uint64((1 << ibits) - 1)
     # keys of non-negative finite floats order like the floats themselves, and numpy's SIMD sort of
