@@ -99,6 +99,15 @@ def _rotation(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, float]:
     return U @ Vt, float(s.sum())
 
 
+def _polar_parts(M: np.ndarray, rcond: float):
+    """``(W, Vt)`` with ``polar(M) = M @ W @ Vt`` for a tall ``M``, or ``None`` (a relative eigenvalue of
+    ``M.T @ M`` below ``rcond``). For a square, possibly ill-conditioned ``M``: :func:`_square_polar`."""
+    w, V = np.linalg.eigh(M.T @ M)
+    if not w[-1] > 0 or w[0] <= w[-1] * rcond:
+        return None
+    return V / np.sqrt(w), V.T
+
+
 def _square_polar(M: np.ndarray, Z: np.ndarray, rcond: float, ktol: float = 1e-6):
     """``Z @ polar(M)`` for a square ``M`` as accurate as the SVD's, or ``None`` (ill-conditioned).
 

@@ -11,6 +11,7 @@ from repalign.alignment.orthogonal import (
     _bases,
     _check_pair,
     _pca_basis,
+    _polar_parts,
     _procrustes,
     _square_polar,
     _times_random_orthogonal,
@@ -254,14 +255,6 @@ class RetrievalResult:
 _RCOND = 1e-8
 
 
-def _polar_parts(M: np.ndarray):
-    """``(W, Vt)`` with ``polar(M) = M @ W @ Vt`` (``M`` tall), or ``None`` when ill-conditioned."""
-    w, V = np.linalg.eigh(M.T @ M)
-    if not w[-1] > 0 or w[0] <= w[-1] * _RCOND:
-        return None
-    return V / np.sqrt(w), V.T
-
-
 def _gram_axes(A: np.ndarray, d: int, gram: np.ndarray | None = None):
     """``(U_d, s_d)``: ``A @ P = U_d * s_d`` for the top-``d`` principal axes ``P = A.T @ U_d / s_d`` of the
     centred rows ``A`` (eigenvectors of ``gram = A @ A.T``, computed if not given); ``None``: ill-conditioned."""
@@ -299,7 +292,7 @@ def _fast_queries(Xc, Yc, Xq, targets, dim_match, cross=None, gram=None):
         tall = M.shape[0] > M.shape[1]
         if M.shape[0] == M.shape[1]:  # PCA-matched widths: often too ill-conditioned for the eigen-route
             Q = _square_polar(M, Xqr, _RCOND)
-        elif (parts := _polar_parts(M if tall else M.T)) is None:
+        elif (parts := _polar_parts(M if tall else M.T, _RCOND)) is None:
             return None
         elif tall:  # polar(M) = M W Vt
             Q = ((Xqr @ M) @ parts[0]) @ parts[1]
@@ -485,8 +478,8 @@ def _fold_queries(X, Y, tr, te, dim_match, baselines, rng, full=None) -> dict:
     cross, gram = (None, None) if full is None or svd else _fold_products(X, Y, tr, te, dim_match, full)
     fast = None if svd else _fast_queries(Xc, Yc, Xq, orders, dim_match, cross, gram)
     if fast is None:  # the SVD path
-        full = {} if full is None else full
-        full["svd"] = True
+        if full is not None:
+            full["svd"] = True
         bases = _bases(Xc, Yc, dim_match, True)
         fast = [Xq @ _procrustes(Xt, Yt, True, False, dim_match, bases)]
         if baselines:  # shuffling pairs leaves each side's PCA axes unchanged: reuse them
