@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import sys
 import time
@@ -25,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from notebook_runner import ROOT, execute, execute_all, toc_notebooks  # noqa: E402
+from notebook_runner import ROOT, default_workers, execute, execute_all, toc_notebooks  # noqa: E402
 from sitecheck import build_site  # noqa: E402
 
 
@@ -62,11 +63,9 @@ def timings_table(runs: dict, wall: float, workers: int, mode: str = "full") -> 
 def main(out: Path, fast: bool = False) -> int:
     out = out.resolve()
     executed = out / "executed"
-    cache = Path(__import__("os").environ.get("REPALIGN_CACHE") or ROOT / ".cache" / "repalign")
+    cache = Path(os.environ.get("REPALIGN_CACHE") or ROOT / ".cache" / "repalign")
     cache.mkdir(parents=True, exist_ok=True)
     names = toc_notebooks()
-    from notebook_runner import default_workers
-
     workers = min(default_workers(), len(names))
     t0 = time.perf_counter()
     runs = execute_all(names, executed, cache, runner=functools.partial(execute, fast=fast), workers=workers)
