@@ -1,7 +1,9 @@
 """``make book``: execute every chapter in full mode, side by side, then build the website from them.
 
-Jupyter Book executes notebooks one after another; on a machine with several cores this script
-runs the chapters in parallel instead (:func:`notebook_runner.execute_all`, one kernel per worker
+First the model features the chapters share are computed once, with every core, into the feature
+cache (:func:`repalign.book.warm_feature_cache`; rows are cached one by one, so each chapter reads
+back whatever subset it asks for). Jupyter Book executes notebooks one after another; on a machine
+with several cores this script then runs the chapters in parallel instead (:func:`notebook_runner.execute_all`, one kernel per worker
 process, longest first, ``REPALIGN_NOTEBOOK_WORKERS`` to override the number of workers), with the
 book's full-mode parameters (``FAST=False``), and then builds the site from the executed notebooks
 with execution switched off (:func:`sitecheck.build_site`, ``-W``: any warning fails the build).
@@ -29,6 +31,8 @@ sys.path.insert(0, str(HERE))
 from notebook_runner import ROOT, default_workers, execute, execute_all, toc_notebooks  # noqa: E402
 from sitecheck import build_site  # noqa: E402
 
+from repalign.book import warm_feature_cache  # noqa: E402
+
 
 def slowest_cells(notebook: Path, n: int = 3) -> list[tuple[float, str]]:
     """The ``n`` slowest code cells of an executed notebook: (seconds, first line of the cell)."""
@@ -43,9 +47,17 @@ def slowest_cells(notebook: Path, n: int = 3) -> list[tuple[float, str]]:
     return sorted(timed, reverse=True)[:n]
 
 
-def timings_table(runs: dict, wall: float, workers: int, mode: str = "full") -> str:
-    """Markdown: per chapter, its seconds and slowest cells; the wall time against the summed time."""
-    lines = [
+def timings_table(runs: dict, wall: float, workers: int, mode: str = "full", warmup: dict | None = None) -> str:
+    """Markdown: the warm-up's steps, then per chapter its seconds and slowest cells; wall against summed time."""
+    lines = []
+    if warmup:
+        lines += [
+            f"Feature cache warmed up in {sum(warmup.values()):.0f} s (all cores): "
+            + "; ".join(f"{step} {sec:.0f} s" for step, sec in warmup.items())
+            + ".",
+            "",
+        ]
+    lines += [
         f"Chapters executed in {mode} mode on {workers} worker(s): {wall:.0f} s wall, "
         f"{sum(r.seconds for r in runs.values()):.0f} s summed over chapters.",
         "",
@@ -67,10 +79,15 @@ def main(out: Path, fast: bool = False) -> int:
     cache.mkdir(parents=True, exist_ok=True)
     names = toc_notebooks()
     workers = min(default_workers(), len(names))
+    warmup = None
+    if not fast:  # FAST chapters use a few blocks only: not worth a pass over every stimulus
+        os.environ["REPALIGN_CACHE"] = str(cache)
+        warmup = warm_feature_cache(progress=False)
+        print(f"[book] feature cache warmed up in {sum(warmup.values()):.0f} s")
     t0 = time.perf_counter()
     runs = execute_all(names, executed, cache, runner=functools.partial(execute, fast=fast), workers=workers)
     wall = time.perf_counter() - t0
-    table = timings_table(runs, wall, workers, "FAST" if fast else "full")
+    table = timings_table(runs, wall, workers, "FAST" if fast else "full", warmup)
     (out / "timings.md").write_text(table, encoding="utf-8")
     print(table)
     failed = {name: run.error for name, run in runs.items() if run.error}

@@ -32,7 +32,14 @@ def _fake_execute_notebook(src, out, **kwargs):
     out.write_text("{}")
     records = os.environ["REPALIGN_RECORDS"]
     Path(records).write_text(
-        json.dumps({"records_env": records, "pid": os.getpid(), "start_timeout": kwargs["start_timeout"]})
+        json.dumps(
+            {
+                "records_env": records,
+                "pid": os.getpid(),
+                "start_timeout": kwargs["start_timeout"],
+                "threads": {var: os.environ.get(var) for var in notebook_runner.THREAD_ENV},
+            }
+        )
     )
 
 
@@ -66,6 +73,12 @@ def test_start_failure_is_retried_and_cell_errors_are_not(tmp_path, workers):
     assert bad.attempts == 1 and bad.error.startswith("ZeroDivisionError") and not bad.records
     pids = {runs[n].records["pid"] for n in ("nb/a_ok", "nb/c_ok")}
     assert (os.getpid() in pids) == (workers == 1)  # parallel runs happen in worker processes
+    if workers > 1:  # side by side, each kernel gets its share of the cores as its thread count
+        share = notebook_runner.thread_share(workers)
+        assert share["OMP_NUM_THREADS"] == os.environ.get(
+            "OMP_NUM_THREADS", str(max(1, len(os.sched_getaffinity(0)) // workers))
+        )
+        assert all(runs[n].records["threads"] == share for n in ("nb/a_ok", "nb/c_ok"))
     assert sum(line.startswith("[notebooks] nb/") for line in lines) == 3
     assert f"on {workers} worker(s)" in lines[-1] and "1 failed" in lines[-1]
 

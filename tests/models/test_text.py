@@ -46,7 +46,7 @@ class TestTextLayersAndHeatmap:
         many = encode_text(texts, model="minilm", layer=[0, 3, 6], progress=False)
         assert set(many) == {0, 3, 6}
         n_files = len(list((tmp_path / "features").glob("*.npz")))
-        assert n_files == 3  # one entry per layer, the same keys as single-layer calls
+        assert n_files == 1  # one pass, one chunk file holding every layer's rows (the keys of single-layer calls)
         for k in (0, 3, 6):
             single = encode_text(texts, model="minilm", layer=k, progress=False)  # read from the cache
             np.testing.assert_array_equal(single, many[k])
@@ -252,12 +252,16 @@ class TestTextCache:
         encode_text(SENTENCES, model="minilm", progress=False)
         encode_text(SENTENCES, model="minilm", layer=2, progress=False)
         encode_text(SENTENCES, model="minilm", layer=3, progress=False)
-        encode_text(SENTENCES[::-1], model="minilm", progress=False)
-        encode_text(SENTENCES[:2], model="minilm", progress=False)
+        fwd = encode_text(SENTENCES, model="minilm", progress=False)
+        n_files = len(synthetic.npz_files(fresh_cache))
+        # rows are keyed sentence by sentence: another order or a subset is read back, not recomputed
+        np.testing.assert_array_equal(encode_text(SENTENCES[::-1], model="minilm", progress=False), fwd[::-1])
+        np.testing.assert_array_equal(encode_text(SENTENCES[:2], model="minilm", progress=False), fwd[:2])
+        assert len(synthetic.npz_files(fresh_cache)) == n_files == 3
         local = tmp_path / "copy"
         shutil.copytree(minilm_path(), local)
         encode_text(SENTENCES, model=str(local), progress=False)
-        assert len(synthetic.npz_files(fresh_cache)) == 6
+        assert len(synthetic.npz_files(fresh_cache)) == 4  # another model folder: other keys
         keys = {content_key(texts=SENTENCES, model=m, layer=None, version=CACHE_VERSION) for m in ("mpnet", "minilm")}
         assert len(keys) == 2
         assert content_key(a=1, b="x") == content_key(b="x", a=1)  # order of parts is irrelevant

@@ -74,13 +74,27 @@ class TestImageFeatures:
     def test_cache_hit(self, fresh_cache, mini, monkeypatch):
         imgs = mini.images[:2]
         first = image_features(imgs, layer=["stem", "head"], progress=False)
+        assert len(synthetic.npz_files(fresh_cache)) == 1  # one pass: one chunk file with every layer's rows
+        with monkeypatch.context() as m:
+            m.setattr(vision_mod, "_load_efficientnet", lambda: pytest.fail("recomputed"))
+            again = image_features(imgs, layer=["head", "stem"], progress=False)
+            np.testing.assert_array_equal(again["head"], first["head"])
+            np.testing.assert_array_equal(again["stem"], first["stem"])
+            # the layers not asked for were stored by the same pass, image by image: any subset, order, layer
+            everything = image_features(imgs[::-1], layer=list(EFFICIENTNET_LAYERS), progress=False)
+            np.testing.assert_array_equal(everything["head"], first["head"][::-1])
+            np.testing.assert_array_equal(
+                image_features(imgs[1:], layer="stage4", progress=False), everything["stage4"][:1]
+            )
+            assert len(synthetic.npz_files(fresh_cache)) == 1
+            # keyed by pixels: the same images from another decode still hit
+            np.testing.assert_array_equal(image_features(list(mini.images[:2]), progress=False), first["head"])
+        # rows do not depend on the batch they were computed in, so mixing stored and new rows is exact
+        mixed = image_features(mini.images[:4], layer="stage5", batch_size=3, progress=False)
+        np.testing.assert_array_equal(
+            mixed, image_features(mini.images[:4], layer="stage5", cache=False, progress=False)
+        )
         assert len(synthetic.npz_files(fresh_cache)) == 2
-        monkeypatch.setattr(vision_mod, "_load_efficientnet", lambda: pytest.fail("recomputed"))
-        again = image_features(imgs, layer=["head", "stem"], progress=False)
-        np.testing.assert_array_equal(again["head"], first["head"])
-        np.testing.assert_array_equal(again["stem"], first["stem"])
-        # keyed by pixels: the same images from another decode still hit
-        np.testing.assert_array_equal(image_features(list(mini.images[:2]), progress=False), first["head"])
 
     def test_corrupt_image_cache(self, fresh_cache, mini):
         imgs = mini.images[:2]

@@ -12,7 +12,8 @@ import numpy as np
 
 from repalign.core.progress import progress_bar
 from repalign.core.validation import check_choice, check_images, check_int
-from repalign.io.cache import CACHE_VERSION, cached_array, content_key
+from repalign.io.cache import CACHE_VERSION, content_key
+from repalign.io.rows import cached_rows
 from repalign.stimuli.images import to_rgb
 
 __all__ = [
@@ -186,7 +187,9 @@ def image_features(
     progress : bool
         Show a progress bar.
     cache : bool
-        Read/write the on-disk feature cache (keyed by the images' pixels, model, layer, version).
+        Read/write the on-disk feature cache, image by image (keyed by the pixels, model, layer and
+        version; :func:`repalign.io.rows.cached_rows`): images already seen in any list are read back,
+        and one forward pass over the others stores every layer of them.
 
     Returns
     -------
@@ -205,31 +208,27 @@ def image_features(
         check_choice(name, "layer", EFFICIENTNET_LAYERS)
     images = check_images(images, "images")
 
-    digests = b"".join(image_digest(img) for img in images)
-    keys = {name: content_key(images=digests, model=model, layer=name, version=CACHE_VERSION) for name in layers}
-    computed: dict[str, np.ndarray] = {}  # filled by one forward pass over all layers, on the first miss
+    # Rows are cached image by image (keyed by pixels, model, layer, version) for every layer, so a miss
+    # runs one forward pass over the missing images only and fills every layer for later calls.
+    digests = [image_digest(img).hex() for img in images]
+    keys = {
+        name: [content_key(image=d, model=model, layer=name, version=CACHE_VERSION) for d in digests]
+        for name in EFFICIENTNET_LAYERS
+    }
 
-    def compute_all():
-        if computed:
-            return
+    def compute(rows):
         import torch
 
         net = _load_efficientnet()
-        chunks: dict[str, list] = {name: [] for name in layers}
+        todo = [images[i] for i in rows]
+        chunks: dict[str, list] = {name: [] for name in EFFICIENTNET_LAYERS}
         for start in progress_bar(
-            range(0, len(images), batch_size), enabled=progress, desc=f"{model} features", unit="batch"
+            range(0, len(todo), batch_size), enabled=progress, desc=f"{model} features", unit="batch"
         ):
-            batch = torch.from_numpy(np.stack([preprocess_image(im) for im in images[start : start + batch_size]]))
-            for name, arr in _forward_layers(net, batch, layers).items():
+            batch = torch.from_numpy(np.stack([preprocess_image(im) for im in todo[start : start + batch_size]]))
+            for name, arr in _forward_layers(net, batch, EFFICIENTNET_LAYERS).items():
                 chunks[name].append(arr)
-        computed.update({name: np.concatenate(chunks[name]) for name in layers})
+        return {name: np.concatenate(chunks[name]) for name in EFFICIENTNET_LAYERS}
 
-    out = {}
-    for name in layers:
-
-        def compute(name=name):
-            compute_all()
-            return computed[name]
-
-        out[name] = cached_array(keys[name], compute, enabled=cache)
+    out = cached_rows(keys, compute, wanted=layers, enabled=cache)
     return out[layers[0]] if single else out
