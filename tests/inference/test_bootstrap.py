@@ -141,7 +141,8 @@ class TestBootstrapDuplicates:
             return float(spearmanr(x, y).statistic)
 
         monkeypatch.setattr(stats_mod, "correlate", spy)
-        bootstrap_rdm_correlation(*independent, n_boot=20, seed=0)
+        # the value path (Pearson here; Spearman's ranked path shares _resampled_pairs, tested below)
+        bootstrap_rdm_correlation(*independent, n_boot=20, seed=0, method="pearson")
         assert len(seen) == 20
         assert min(seen) > 0  # off-diagonal Euclidean distances of distinct stimuli are > 0
 
@@ -155,6 +156,44 @@ class TestBootstrapDuplicates:
             keep = idx[iu] != idx[ju]
             ii, jj = idx[iu[keep]], idx[ju[keep]]
             assert r.distribution[k] == pytest.approx(kendall_tau_a(a[ii, jj], b[ii, jj]), abs=1e-12)
+
+
+class TestRankedOnce:
+    """Spearman and rho-a resamples ranked from one global sort equal the resample-and-rank path bit for bit."""
+
+    @staticmethod
+    def _value_path(a, b, n_boot, seed, method):
+        import repalign.inference.bootstrap as stats_mod
+
+        rng = np.random.default_rng(seed)
+        ma, mb = (stats_mod.square_stack(m, name="m").mean(0) for m in (a, b))
+        return np.array(
+            [
+                stats_mod._resampled_corr(ma, mb, rng.integers(0, ma.shape[0], ma.shape[0]), method)
+                for _ in range(n_boot)
+            ]
+        )
+
+    @pytest.mark.parametrize("method", ["spearman", "rho_a"])
+    @pytest.mark.parametrize("ties", [False, True])
+    def test_bit_identical_to_ranking_each_resample(self, method, ties):
+        rng = np.random.default_rng(11)
+        stack = rng.random((3, 40 * 39 // 2))
+        other = rng.random(40 * 39 // 2)
+        if ties:  # coarse values: large tie groups, as in tag and category RDMs
+            stack, other = np.round(stack * 4), np.round(other * 2)
+        stack = np.stack([squareform(v) for v in stack])  # a stack of square RDMs (averaged first)
+        r = bootstrap_rdm_correlation(stack, other, method=method, n_boot=300, seed=3)
+        expected = self._value_path(stack, other, 300, 3, method)
+        np.testing.assert_array_equal(r.distribution, expected[np.isfinite(expected)])
+
+    def test_tiny_resamples_give_nan_like_the_value_path(self):
+        a = np.array([1.0, 2.0, 3.0])  # 3 stimuli: many resamples have < 3 distinct pairs or constant ranks
+        b = np.array([3.0, 1.0, 2.0])
+        r = bootstrap_rdm_correlation(a, b, n_boot=200, seed=0)
+        expected = self._value_path(a, b, 200, 0, "spearman")
+        assert np.isnan(expected).any()
+        np.testing.assert_array_equal(r.distribution, expected[np.isfinite(expected)])
 
 
 class TestBootstrapParticipants:
