@@ -60,7 +60,7 @@ def independent_pair(n=N, p=30, seed=1):
 
 
 def npz_files(root: Path) -> list[Path]:
-    return sorted((root / "features").glob("*.npz"))
+    return sorted((root / "features").rglob("*.npz"))
 
 
 def patterns(n=12, p=30, seed=0):

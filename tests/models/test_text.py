@@ -45,7 +45,7 @@ class TestTextLayersAndHeatmap:
         texts = ["A dog on a sofa.", "Two people ride bicycles down a long, busy street."]
         many = encode_text(texts, model="minilm", layer=[0, 3, 6], progress=False)
         assert set(many) == {0, 3, 6}
-        n_files = len(list((tmp_path / "features").glob("*.npz")))
+        n_files = len(list((tmp_path / "features").rglob("*.npz")))
         assert n_files == 1  # one pass, one chunk file holding every layer's rows (the keys of single-layer calls)
         for k in (0, 3, 6):
             single = encode_text(texts, model="minilm", layer=k, progress=False)  # read from the cache
@@ -53,7 +53,7 @@ class TestTextLayersAndHeatmap:
             np.testing.assert_allclose(
                 encode_text(texts, model="minilm", layer=k, cache=False, progress=False), many[k], atol=1e-5
             )
-        assert len(list((tmp_path / "features").glob("*.npz"))) == n_files
+        assert len(list((tmp_path / "features").rglob("*.npz"))) == n_files
         with pytest.raises(ValueError, match="^layer contains duplicates"):
             encode_text(texts, model="minilm", layer=[1, 1])
         with pytest.raises(ValueError, match="^layer is an empty list"):

@@ -5,7 +5,9 @@ another list (a subset, another block, another order) is computed again. :func:`
 each *row*: a call looks its rows up, computes only the missing ones (in one batch), and stores
 them as a checksummed chunk file. Any later call, in this process or another, reads them back
 whatever list they come in. Computation happens under a lock on the cache folder, so two
-processes asking for the same rows at once compute them once (the second waits, then reads).
+processes asking for the same rows at once compute them once (the second waits, then reads); the
+models keep their rows in folders of their own, so a process computing one model's rows never
+waits for another model's.
 
 This is exact only for models whose rows do not depend on the batch they were computed in; the
 book's models are (tested: EfficientNet-Lite0 and the sentence encoders give bit-identical rows

@@ -258,4 +258,6 @@ def _cached_text(texts: list[str], model: str, layers: tuple, allow_download: bo
         layer: [content_key(text=t, model=key_model, layer=layer, version=CACHE_VERSION) for t in texts]
         for layer in layers
     }
-    return cached_rows(keys, compute, enabled=cache)
+    # one folder (and lock) per model: a chapter embedding text never waits for one computing images
+    folder = key_model if shipped else f"text-{content_key(model=key_model)[:16]}"
+    return cached_rows(keys, compute, namespace=f"features/{folder}", enabled=cache)

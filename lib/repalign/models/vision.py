@@ -230,5 +230,5 @@ def image_features(
                 chunks[name].append(arr)
         return {name: np.concatenate(chunks[name]) for name in EFFICIENTNET_LAYERS}
 
-    out = cached_rows(keys, compute, wanted=layers, enabled=cache)
+    out = cached_rows(keys, compute, wanted=layers, namespace=f"features/{model}", enabled=cache)
     return out[layers[0]] if single else out
