@@ -74,3 +74,33 @@ def test_flags_keys_and_paths_are_checked(cache_root):
     (cache_root / "adir").mkdir(parents=True)
     with pytest.raises(IsADirectoryError, match="adir' is a directory"):
         paths.atomic_write_bytes(cache_root / "adir", b"1")
+
+
+def _slow_entry(root, log):
+    import os
+    import time
+
+    os.environ["REPALIGN_CACHE"] = root
+
+    def compute():
+        with open(log, "a") as fh:
+            fh.write("computed\n")
+        time.sleep(1.0)
+        return np.arange(3.0)
+
+    cache.cached_array("shared-entry", compute)
+
+
+def test_two_processes_compute_an_entry_once(cache_root, tmp_path):
+    import multiprocessing
+
+    log = tmp_path / "log.txt"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_slow_entry, args=(str(cache_root), str(log))) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert log.read_text().split() == ["computed"]  # the second process waited on the entry's lock, then read it
+    np.testing.assert_array_equal(cache.cached_array("shared-entry", lambda: pytest.fail("recomputed")), np.arange(3.0))

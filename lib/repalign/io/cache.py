@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -13,7 +14,7 @@ import numpy as np
 import repalign.io.paths as paths
 from repalign import __version__
 
-__all__ = ["CACHE_VERSION", "array_digest", "cached_array", "content_key"]
+__all__ = ["CACHE_VERSION", "array_digest", "cached_array", "content_key", "locked"]
 
 
 #: Bump when a change to feature extraction changes its numbers.
@@ -48,6 +49,31 @@ def content_key(**parts) -> str:
             h.update(text.encode())
         h.update(b"\1")
     return h.hexdigest()
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Hold an exclusive lock on the file ``path`` (created if missing) across processes.
+
+    POSIX ``flock``: released when the block ends or the process dies; where ``fcntl`` is missing
+    (Windows) the block runs unlocked.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The lock file, e.g. beside the cache entry it guards.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def array_digest(arr: np.ndarray) -> str:
@@ -98,18 +124,36 @@ def cached_array(
         raise IsADirectoryError(
             f"cache path {str(path)!r} is a directory, not a cache file; remove it or set REPALIGN_CACHE"
         )
-    if path.exists():
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                arr = z["array"]
-                digest = str(z["sha256"])
-            if array_digest(arr) == digest:
-                return arr
-            reason = "checksum mismatch"
-        except Exception as exc:  # truncated zip, missing member, bad header ...
-            reason = f"{type(exc).__name__}: {exc}"
-        warnings.warn(f"corrupt cache file {path} ({reason}); recomputing", RuntimeWarning, stacklevel=2)
-        path.unlink(missing_ok=True)
+    arr = _read_entry(path)
+    if arr is not None:
+        return arr
+    # one process computes an entry; another asking for it meanwhile waits, then reads it
+    with locked(path.with_name(f".{path.name}.lock")):
+        arr = _read_entry(path)
+        if arr is None:
+            arr = _compute_entry(path, compute)
+    return arr
+
+
+def _read_entry(path):
+    """The array stored at ``path``; None if there is none or it is corrupt (then it is removed, with a warning)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arr = z["array"]
+            digest = str(z["sha256"])
+        if array_digest(arr) == digest:
+            return arr
+        reason = "checksum mismatch"
+    except Exception as exc:  # truncated zip, missing member, bad header ...
+        reason = f"{type(exc).__name__}: {exc}"
+    warnings.warn(f"corrupt cache file {path} ({reason}); recomputing", RuntimeWarning, stacklevel=3)
+    path.unlink(missing_ok=True)
+    return None
+
+
+def _compute_entry(path, compute):
     arr = np.asarray(compute())
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"compute must return a numeric array; got dtype {arr.dtype}")

@@ -16,7 +16,6 @@ for any batch split and thread count).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import warnings
@@ -26,28 +25,12 @@ from pathlib import Path
 import numpy as np
 
 import repalign.io.paths as paths
-from repalign.io.cache import array_digest
+from repalign.io.cache import array_digest, locked
 
 __all__ = ["cached_rows"]
 
 #: Per cache folder: {chunk file name: {group member: keys}} read so far (files are never rewritten).
 _SEEN: dict[Path, dict[str, dict[str, np.ndarray]]] = {}
-
-
-@contextlib.contextmanager
-def _locked(folder: Path):
-    """An exclusive lock on ``folder`` across processes (POSIX ``flock``; no lock where it is missing)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    with open(folder / ".lock", "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _index(folder: Path) -> dict[str, tuple[str, str, int]]:
@@ -164,7 +147,7 @@ def cached_rows(
     for _ in range(3):  # a corrupt chunk file is removed and its rows are computed again
         index = _index(folder)
         if not all(k in index for g in wanted for k in keys[g]):
-            with _locked(folder):
+            with locked(folder / ".lock"):
                 index = _index(folder)  # another process may have stored them while we waited
                 todo: dict[str, int] = {}  # first position of each absent key of a wanted group
                 for g in wanted:
