@@ -1,8 +1,8 @@
 """``make book``: execute every chapter in full mode, side by side, then build the website from them.
 
-First the model features the chapters share are computed once, with every core, into the feature
-cache (:func:`repalign.book.warm_feature_cache`; rows are cached one by one, so each chapter reads
-back whatever subset it asks for). Jupyter Book executes notebooks one after another; on a machine
+First the image features the chapters share are computed once, with every core, into the feature
+cache (:func:`repalign.book.warm_feature_cache`; rows are cached image by image, every layer from one
+pass, so each chapter reads back whatever subset, block or layer it asks for). Jupyter Book executes notebooks one after another; on a machine
 with several cores this script then runs the chapters in parallel instead (:func:`notebook_runner.execute_all`, one kernel per worker
 process, longest first, ``REPALIGN_NOTEBOOK_WORKERS`` to override the number of workers), with the
 book's full-mode parameters (``FAST=False``), and then builds the site from the executed notebooks
@@ -80,7 +80,7 @@ def main(out: Path, fast: bool = False) -> int:
     names = toc_notebooks()
     workers = min(default_workers(), len(names))
     warmup = None
-    if not fast:  # FAST chapters use a few blocks only: not worth a pass over every stimulus
+    if not fast:  # FAST chapters use a few blocks only: not worth a pass over every image
         os.environ["REPALIGN_CACHE"] = str(cache)
         warmup = warm_feature_cache(progress=False)
         print(f"[book] feature cache warmed up in {sum(warmup.values()):.0f} s")

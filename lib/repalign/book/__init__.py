@@ -1,4 +1,4 @@
-"""The book's own helpers: recording a chapter's numbers, the cached simulated cohorts, the feature-cache warm-up."""
+"""The book's own helpers: recording a chapter's numbers, the cached simulated cohorts, the image-feature cache warm-up."""
 
 from . import cohorts, explorers, reader_sessions, records, warmup
 from .cohorts import *

@@ -1,11 +1,16 @@
-"""One pass over the book's stimuli that fills the feature cache before the chapters run.
+"""One pass over the book's scenes that fills the image-feature cache before the chapters run.
 
-Several chapters embed the same scenes and captions (the 1,000 NSD shared scenes in chapters 1 and
-5-8, their captions in 1, 6 and 8 ...). The feature cache stores rows one by one
-(:func:`repalign.io.rows.cached_rows`), so whichever list a chapter asks for, rows computed here are
-read back. Running this once, with every core, before the chapters run side by side (one core each)
-turns most of the chapters' model time into cache reads. Nothing here changes a number: a cached row
-is bit-for-bit the row a chapter would compute (rows do not depend on batch or thread count).
+Several chapters embed the same images (the 1,000 NSD shared scenes in chapters 1 and 5-8, at
+different layers and in different blocks). Image features are cached image by image
+(:func:`repalign.io.rows.cached_rows`) with every layer from one forward pass, so whichever subset,
+block or layer a chapter asks for, the rows computed here are read back. Running this once, with
+every core, before the chapters run side by side (one core each) turns the chapters' EfficientNet
+time into cache reads. It changes no number: an EfficientNet row does not depend on the batch it
+was computed in (tested), and this pass runs with the thread count the chapters ran with before
+(all cores), so the rows are bit for bit the rows the chapters computed themselves.
+
+Sentence embeddings are not warmed up: a sentence-transformers row depends (in the 7th digit) on
+the other sentences padded into its batch, so they stay cached per call, as the chapters make them.
 """
 
 from __future__ import annotations
@@ -16,55 +21,31 @@ from repalign.core.progress import progress_bar
 
 __all__ = ["warm_feature_cache"]
 
-#: Transformer layers of the sentence encoders (0 = token embeddings): every layer, as chapter 7 sweeps them.
-_TEXT_LAYERS = {"mpnet": list(range(13)), "minilm": list(range(7))}
+#: The stimulus sets whose images the chapters embed.
+_SETS = ("nsd_shared1000", "nsd_special100", "coco_mini")
 
 
 def warm_feature_cache(*, progress: bool = True) -> dict[str, float]:
-    """Compute and cache the model features the book's chapters use.
+    """Compute and cache every EfficientNet-Lite0 layer of the images the book's chapters use.
 
-    Every EfficientNet-Lite0 layer of the three stimulus sets' images (NSD shared1000, NSD
-    special100, COCO-MINI); MPNet and MiniLM sentence embeddings of all their captions (and of the
-    special100 GPT-4 captions); every transformer layer of the shared1000 scenes' first captions; the
-    words of the word-similarity sets as the sentence encoders see them.
+    The NSD shared1000 scenes (NSD special100 is part of them) and the COCO-MINI photos.
 
     Parameters
     ----------
     progress : bool
-        Show a progress bar over the steps.
+        Show a progress bar over the stimulus sets.
 
     Returns
     -------
     dict of str to float
-        Seconds spent per step (near zero for a step whose rows were cached already).
+        Seconds spent per stimulus set (near zero when its rows were cached already).
     """
-    from repalign.datasets import WORD_SIMILARITY_SETS, load_word_similarity
-    from repalign.models import EFFICIENTNET_LAYERS, encode_text, image_features, word_pair_similarity
+    from repalign.models import EFFICIENTNET_LAYERS, image_features
     from repalign.stimuli import load_stimuli
 
-    sets = {name: load_stimuli(name) for name in ("nsd_shared1000", "nsd_special100", "coco_mini")}
-    captions = [c for s in sets.values() for cs in s.captions for c in cs]
-    captions += list(sets["nsd_special100"].meta["gpt4_caption"])
-    first = sets["nsd_shared1000"].first_captions()
-    words = {name: load_word_similarity(name) for name in WORD_SIMILARITY_SETS}
-    steps = {
-        **{
-            f"images {name}": lambda s=s: image_features(s.images, layer=list(EFFICIENTNET_LAYERS), progress=False)
-            for name, s in sets.items()
-        },
-        **{f"captions {lm}": lambda lm=lm: encode_text(captions, model=lm, progress=False) for lm in _TEXT_LAYERS},
-        **{
-            f"caption layers {lm}": lambda lm=lm: encode_text(first, model=lm, layer=_TEXT_LAYERS[lm], progress=False)
-            for lm in _TEXT_LAYERS
-        },
-        **{
-            f"words {lm}": lambda lm=lm: [word_pair_similarity(w.word1, w.word2, model=lm) for w in words.values()]
-            for lm in _TEXT_LAYERS
-        },
-    }
     seconds = {}
-    for name in progress_bar(list(steps), enabled=progress, desc="feature cache", unit="step"):
+    for name in progress_bar(list(_SETS), enabled=progress, desc="feature cache", unit="set"):
         t0 = time.perf_counter()
-        steps[name]()
-        seconds[name] = time.perf_counter() - t0
+        image_features(load_stimuli(name).images, layer=list(EFFICIENTNET_LAYERS), progress=False)
+        seconds[f"images {name}"] = time.perf_counter() - t0
     return seconds

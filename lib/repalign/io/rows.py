@@ -1,4 +1,4 @@
-"""A cache of feature rows keyed one by one (an image, a sentence), shared by every call and process.
+"""A cache of feature rows keyed one by one (e.g. an image), shared by every call and process.
 
 :func:`repalign.io.cache.cached_array` stores one array per call, so the same image asked for in
 another list (a subset, another block, another order) is computed again. :func:`cached_rows` keys
@@ -9,9 +9,10 @@ processes asking for the same rows at once compute them once (the second waits, 
 models keep their rows in folders of their own, so a process computing one model's rows never
 waits for another model's.
 
-This is exact only for models whose rows do not depend on the batch they were computed in; the
-book's models are (tested: EfficientNet-Lite0 and the sentence encoders give bit-identical rows
-for any batch split and thread count).
+This is exact only for models whose rows do not depend on the batch they were computed in.
+EfficientNet-Lite0's do not (tested), at a given thread count; a sentence-transformers row does (its
+padding depends on the other sentences of its batch, ~1e-7), so sentence embeddings stay cached
+per call (:func:`repalign.io.cache.cached_array`).
 """
 
 from __future__ import annotations

@@ -20,8 +20,7 @@ import numpy as np
 from repalign.core.progress import progress_bar
 from repalign.core.validation import check_int, check_strings
 from repalign.io import paths
-from repalign.io.cache import CACHE_VERSION, content_key
-from repalign.io.rows import cached_rows
+from repalign.io.cache import CACHE_VERSION, cached_array, content_key
 
 __all__ = ["MPNET_ZIP_SHA256", "TEXT_MODELS", "encode_text", "load_text_model", "minilm_path", "mpnet_path"]
 
@@ -225,39 +224,33 @@ def encode_text(
         layers = tuple(check_int(k, "layer", minimum=0) for k in layer)
         if len(set(layers)) != len(layers):
             raise ValueError(f"layer contains duplicates: {list(layers)}")
+        computed: dict = {}  # one forward pass for every layer, on the first miss
 
-        def compute_layers(rows):
-            st = _load(*_resolve(model, allow_download))
-            return _layer_embeddings(st, [texts[i] for i in rows], layers, batch_size, progress)
+        def compute_layer(k):
+            if not computed:
+                st = _load(*_resolve(model, allow_download))
+                computed.update(_layer_embeddings(st, texts, layers, batch_size, progress))
+            return computed[k]
 
-        return _cached_text(texts, model, layers, allow_download, compute_layers, cache)
+        return {k: _cached_text(texts, model, k, allow_download, lambda k=k: compute_layer(k), cache) for k in layers}
     if layer is not None:
         layer = check_int(layer, "layer", minimum=0)
 
-    def compute(rows):
+    def compute():
         st = _load(*_resolve(model, allow_download))
-        todo = [texts[i] for i in rows]
         if layer is None:
-            return {
-                None: st.encode(todo, batch_size=batch_size, show_progress_bar=progress, convert_to_numpy=True).astype(
-                    np.float32
-                )
-            }
-        return _layer_embeddings(st, todo, (layer,), batch_size, progress)
+            return st.encode(texts, batch_size=batch_size, show_progress_bar=progress, convert_to_numpy=True).astype(
+                np.float32
+            )
+        return _layer_embeddings(st, texts, (layer,), batch_size, progress)[layer]
 
-    return _cached_text(texts, model, (layer,), allow_download, compute, cache)[layer]
+    return _cached_text(texts, model, layer, allow_download, compute, cache)
 
 
-def _cached_text(texts: list[str], model: str, layers: tuple, allow_download: bool, compute, cache: bool) -> dict:
+def _cached_text(texts: list[str], model: str, layer, allow_download: bool, compute, cache: bool) -> np.ndarray:
     # Shipped models are keyed by name and resolved only on a cache miss, so a warm cache never
-    # assembles MPNet from its wheels; other models are resolved (and validated) now. Rows are
-    # cached sentence by sentence (repalign.io.rows), so a sentence seen in any list is read back.
+    # assembles MPNet from its wheels; other models are resolved (and validated) now.
     shipped = isinstance(model, str) and model in TEXT_MODELS
     key_model = model if shipped else _resolve(model, allow_download)[0]
-    keys = {
-        layer: [content_key(text=t, model=key_model, layer=layer, version=CACHE_VERSION) for t in texts]
-        for layer in layers
-    }
-    # one folder (and lock) per model: a chapter embedding text never waits for one computing images
-    folder = key_model if shipped else f"text-{content_key(model=key_model)[:16]}"
-    return cached_rows(keys, compute, namespace=f"features/{folder}", enabled=cache)
+    key = content_key(texts=texts, model=key_model, layer=layer, version=CACHE_VERSION)
+    return cached_array(key, compute, enabled=cache)
