@@ -1,7 +1,7 @@
 """``make book``: execute every chapter in full mode, side by side, then build the website from them.
 
 First the image features the chapters share are computed once, with every core, into the feature
-cache (:func:`repalign.book.warm_feature_cache`; rows are cached image by image, every layer from one
+cache (:func:`notebook_runner.warm_up`; rows are cached image by image, every layer from one
 pass, so each chapter reads back whatever subset, block or layer it asks for). Jupyter Book executes notebooks one after another; on a machine
 with several cores this script then runs the chapters in parallel instead (:func:`notebook_runner.execute_all`, one kernel per worker
 process, longest first, ``REPALIGN_NOTEBOOK_WORKERS`` to override the number of workers), with the
@@ -28,10 +28,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from notebook_runner import ROOT, default_workers, execute, execute_all, toc_notebooks  # noqa: E402
+from notebook_runner import ROOT, default_workers, execute, execute_all, toc_notebooks, warm_up  # noqa: E402
 from sitecheck import build_site  # noqa: E402
-
-from repalign.book import warm_feature_cache  # noqa: E402
 
 
 def slowest_cells(notebook: Path, n: int = 3) -> list[tuple[float, str]]:
@@ -52,7 +50,7 @@ def timings_table(runs: dict, wall: float, workers: int, mode: str = "full", war
     lines = []
     if warmup:
         lines += [
-            f"Feature cache warmed up in {sum(warmup.values()):.0f} s (all cores): "
+            f"Image-feature cache warmed up in {sum(warmup.values()):.0f} s (all cores): "
             + "; ".join(f"{step} {sec:.0f} s" for step, sec in warmup.items())
             + ".",
             "",
@@ -79,11 +77,8 @@ def main(out: Path, fast: bool = False) -> int:
     cache.mkdir(parents=True, exist_ok=True)
     names = toc_notebooks()
     workers = min(default_workers(), len(names))
-    warmup = None
-    if not fast:  # FAST chapters use a few blocks only: not worth a pass over every image
-        os.environ["REPALIGN_CACHE"] = str(cache)
-        warmup = warm_feature_cache(progress=False)
-        print(f"[book] feature cache warmed up in {sum(warmup.values()):.0f} s")
+    warmup = warm_up(cache)
+    print(f"[book] image-feature cache warmed up in {sum(warmup.values()):.0f} s")
     t0 = time.perf_counter()
     runs = execute_all(names, executed, cache, runner=functools.partial(execute, fast=fast), workers=workers)
     wall = time.perf_counter() - t0

@@ -3,7 +3,8 @@
 - ``repalign_cache``: the model/feature cache the slow tests share (``REPALIGN_CACHE``, else
   ``.cache/repalign`` in the checkout).
 - ``notebook_executions``: every chapter of ``_toc.yml`` executed with papermill (FAST=True),
-  keyed by toc path (in toc order); each run knows its output, recorded numbers, error and
+  keyed by toc path (in toc order), after one pass that caches the image features they share
+  (``notebook_runner.warm_up``); each run knows its output, recorded numbers, error and
   duration. Chapters run side by side, one worker process each, as many workers as CPU cores;
   ``REPALIGN_NOTEBOOK_WORKERS=N`` overrides that (``1``: one after another, in-process).
 - ``executed_notebooks``: the directory holding those executions at their toc paths, from which
@@ -17,7 +18,7 @@ import os
 from pathlib import Path
 
 import pytest
-from notebook_runner import ROOT, execute_all, toc_notebooks
+from notebook_runner import ROOT, execute_all, toc_notebooks, warm_up
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +31,7 @@ def repalign_cache() -> Path:
 @pytest.fixture(scope="session")
 def notebook_executions(tmp_path_factory, repalign_cache) -> dict:
     out_root = tmp_path_factory.mktemp("executed")
+    warm_up(repalign_cache)  # the shared image features, with every core, before the chapters split the cores
     return execute_all(toc_notebooks(), out_root, repalign_cache)
 
 

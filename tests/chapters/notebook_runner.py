@@ -37,18 +37,19 @@ WORKERS_ENV = "REPALIGN_NOTEBOOK_WORKERS"
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 #: Chapters (by file stem), longest first, so that the long ones start first and the last to finish
-#: are short. From a fresh clone (cold cache) 05, 06 and 01 are the longest (issue 15); the rest
-#: follow a warm-cache run on 2 cores (06 84 s, 05 69 s, 04 52 s, 02 34 s, 07 34 s, 08 33 s,
-#: 03 17 s, 01 13 s, two chapters at a time). A chapter missing here counts as long: it starts first.
+#: are short. Measured on 2 cores after the image-feature warm-up, one thread per kernel: full mode
+#: (``make book``) 04 ~450 s, 06 ~400 (its captions), 07 ~320, 01, 05, 08 ~150, 03 ~120, 02 ~50; FAST
+#: from a cold cache 05 271, 06 179, 07 164, 08 121, 04 84, 01 66, 03 32, 02 17. This order keeps
+#: both near the sum over two workers. A chapter missing here counts as long: it starts first.
 LONGEST_FIRST = (
-    "05_rcnn",
     "06_procrustes_retrieval",
-    "01_rdms",
     "04_searchlight",
-    "02_multiple_arrangements",
     "07_layers_forced_choice",
+    "05_rcnn",
     "08_barycentric",
+    "01_rdms",
     "03_cross_modal",
+    "02_multiple_arrangements",
 )
 
 
@@ -139,6 +140,20 @@ def _usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def warm_up(cache_dir: Path) -> dict[str, float]:
+    """Fill ``cache_dir`` with the image features the chapters share, in this process, with every core.
+
+    Run before :func:`execute_all`: side by side, each kernel gets one core's share of threads, and
+    EfficientNet rows computed with fewer threads differ in the 7th digit, so computing them here,
+    with the thread count the chapters used before, keeps the chapters' numbers; and each chapter
+    then reads what it needs (:func:`repalign.book.warm_feature_cache`). Returns its seconds per set.
+    """
+    from repalign.book import warm_feature_cache
+
+    with mock.patch.dict(os.environ, {"REPALIGN_CACHE": str(cache_dir)}):
+        return warm_feature_cache(progress=False)
 
 
 def thread_share(workers: int) -> dict[str, str]:

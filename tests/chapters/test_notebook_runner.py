@@ -101,8 +101,8 @@ def test_longest_first_and_worker_count(monkeypatch):
     ]
     assert longest_first(names) == [
         "notebooks/99_new",
-        "notebooks/05_rcnn",
         "notebooks/06_procrustes_retrieval",
+        "notebooks/05_rcnn",
         "notebooks/01_rdms",
         "notebooks/02_multiple_arrangements",
     ]
