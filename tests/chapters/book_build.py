@@ -1,6 +1,6 @@
 """``make book``: execute every chapter in full mode, side by side, then build the website from them.
 
-First the image features the chapters share are computed once, with every core, into the feature
+First the image features the chapters share are computed once into the feature
 cache (:func:`notebook_runner.warm_up`; rows are cached image by image, every layer from one
 pass, so each chapter reads back whatever subset, block or layer it asks for). Jupyter Book executes notebooks one after another; on a machine
 with several cores this script then runs the chapters in parallel instead (:func:`notebook_runner.execute_all`, one kernel per worker
@@ -50,7 +50,7 @@ def timings_table(runs: dict, wall: float, workers: int, mode: str = "full", war
     lines = []
     if warmup:
         lines += [
-            f"Image-feature cache warmed up in {sum(warmup.values()):.0f} s (all cores): "
+            f"Image-feature cache warmed up in {sum(warmup.values()):.0f} s: "
             + "; ".join(f"{step} {sec:.0f} s" for step, sec in warmup.items())
             + ".",
             "",

@@ -13,8 +13,7 @@ process, as before). Chapters start longest first so the last to finish
 are short ones (:data:`LONGEST_FIRST`); the result keeps the toc order. Side by side, each kernel
 gets its share of the cores as its thread count (:data:`THREAD_ENV`, ``cores // workers``): two
 kernels with two threads each on two cores take twice as long as with one thread each (measured:
-EfficientNet + MPNet on 100 scenes, 52 s against 28 s), and the models' rows are the same bits
-with one thread or two.
+EfficientNet + MPNet on 100 scenes, 52 s against 28 s).
 """
 
 from __future__ import annotations
@@ -143,12 +142,11 @@ def _usable_cores() -> int:
 
 
 def warm_up(cache_dir: Path) -> dict[str, float]:
-    """Fill ``cache_dir`` with the image features the chapters share, in this process, with every core.
+    """Fill ``cache_dir`` with the image features the chapters share, in this process.
 
-    Run before :func:`execute_all`: side by side, each kernel gets one core's share of threads, and
-    EfficientNet rows computed with fewer threads differ in the 7th digit, so computing them here,
-    with the thread count the chapters used before, keeps the chapters' numbers; and each chapter
-    then reads what it needs (:func:`repalign.book.warm_feature_cache`). Returns its seconds per set.
+    Run before :func:`execute_all`, so that chapters side by side read the EfficientNet rows they
+    share instead of computing them (twice, or waiting on each other's lock):
+    :func:`repalign.book.warm_feature_cache`. Returns its seconds per stimulus set.
     """
     from repalign.book import warm_feature_cache
 

@@ -96,6 +96,20 @@ class TestImageFeatures:
         )
         assert len(synthetic.npz_files(fresh_cache)) == 2
 
+    def test_rows_do_not_depend_on_the_thread_count(self, mini):
+        import torch
+
+        before = torch.get_num_threads()
+        try:
+            torch.set_num_threads(2)
+            two = image_features(mini.images[:5], layer="stage3", cache=False, progress=False)
+            assert torch.get_num_threads() == 2  # restored after the single-threaded pass
+            torch.set_num_threads(1)
+            one = image_features(mini.images[:5], layer="stage3", cache=False, progress=False)
+        finally:
+            torch.set_num_threads(before)
+        np.testing.assert_array_equal(one, two)
+
     def test_corrupt_image_cache(self, fresh_cache, mini):
         imgs = mini.images[:2]
         first = image_features(imgs, progress=False)

@@ -3,11 +3,10 @@
 Several chapters embed the same images (the 1,000 NSD shared scenes in chapters 1 and 5-8, at
 different layers and in different blocks). Image features are cached image by image
 (:func:`repalign.io.rows.cached_rows`) with every layer from one forward pass, so whichever subset,
-block or layer a chapter asks for, the rows computed here are read back. Running this once, with
-every core, before the chapters run side by side (one core each) turns the chapters' EfficientNet
-time into cache reads. It changes no number: an EfficientNet row does not depend on the batch it
-was computed in (tested), and this pass runs with the thread count the chapters ran with before
-(all cores), so the rows are bit for bit the rows the chapters computed themselves.
+block or layer a chapter asks for, the rows computed here are read back. Running this once before
+the chapters run side by side turns the chapters' EfficientNet time into cache reads. A row is the
+same bits whoever computes it: EfficientNet rows are computed single-threaded and do not depend on
+the batch they are computed in (tested), so warming up changes no number.
 
 Sentence embeddings are not warmed up: a sentence-transformers row depends (in the 7th digit) on
 the other sentences padded into its batch, so they stay cached per call, as the chapters make them.

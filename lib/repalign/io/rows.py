@@ -10,7 +10,7 @@ models keep their rows in folders of their own, so a process computing one model
 waits for another model's.
 
 This is exact only for models whose rows do not depend on the batch they were computed in.
-EfficientNet-Lite0's do not (tested), at a given thread count; a sentence-transformers row does (its
+EfficientNet-Lite0's do not (tested; they are computed single-threaded); a sentence-transformers row does (its
 padding depends on the other sentences of its batch, ~1e-7), so sentence embeddings stay cached
 per call (:func:`repalign.io.cache.cached_array`).
 """

@@ -189,7 +189,9 @@ def image_features(
     cache : bool
         Read/write the on-disk feature cache, image by image (keyed by the pixels, model, layer and
         version; :func:`repalign.io.rows.cached_rows`): images already seen in any list are read back,
-        and one forward pass over the others stores every layer of them.
+        and one forward pass over the others stores every layer of them. The pass runs on one thread:
+        a row is then the same bits whatever the batch, the machine's core count or the order in which
+        the chapters asked for it (multi-threaded convolutions round differently with the thread count).
 
     Returns
     -------
@@ -222,12 +224,17 @@ def image_features(
         net = _load_efficientnet()
         todo = [images[i] for i in rows]
         chunks: dict[str, list] = {name: [] for name in EFFICIENTNET_LAYERS}
-        for start in progress_bar(
-            range(0, len(todo), batch_size), enabled=progress, desc=f"{model} features", unit="batch"
-        ):
-            batch = torch.from_numpy(np.stack([preprocess_image(im) for im in todo[start : start + batch_size]]))
-            for name, arr in _forward_layers(net, batch, EFFICIENTNET_LAYERS).items():
-                chunks[name].append(arr)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # multi-threaded convolutions round differently with the thread count
+        try:
+            for start in progress_bar(
+                range(0, len(todo), batch_size), enabled=progress, desc=f"{model} features", unit="batch"
+            ):
+                batch = torch.from_numpy(np.stack([preprocess_image(im) for im in todo[start : start + batch_size]]))
+                for name, arr in _forward_layers(net, batch, EFFICIENTNET_LAYERS).items():
+                    chunks[name].append(arr)
+        finally:
+            torch.set_num_threads(threads)
         return {name: np.concatenate(chunks[name]) for name in EFFICIENTNET_LAYERS}
 
     out = cached_rows(keys, compute, wanted=layers, namespace=f"features/{model}", enabled=cache)
