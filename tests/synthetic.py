@@ -135,3 +135,16 @@ def rotated_copies(n=120, d=6, k=5, noise=0.0, widths=None, seed=0):
             3.0 * emb @ A.random_orthogonal(w, w, seed=100 + i) + rng.normal(size=w) + noise * rng.normal(size=(n, w))
         )
     return C, Xs
+
+
+def exit_codes_of_two_processes(target, *args, timeout: float = 60) -> list:
+    """Start ``target(*args)`` in two fresh (spawned) processes at once; their exit codes when both ended."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=target, args=args) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout)
+    return [p.exitcode for p in procs]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import synthetic
 from repalign.io import cache, paths
 
 
@@ -92,15 +93,7 @@ def _slow_entry(root, log):
 
 
 def test_two_processes_compute_an_entry_once(cache_root, tmp_path):
-    import multiprocessing
-
     log = tmp_path / "log.txt"
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_slow_entry, args=(str(cache_root), str(log))) for _ in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
-    assert [p.exitcode for p in procs] == [0, 0]
+    assert synthetic.exit_codes_of_two_processes(_slow_entry, str(cache_root), str(log)) == [0, 0]
     assert log.read_text().split() == ["computed"]  # the second process waited on the entry's lock, then read it
     np.testing.assert_array_equal(cache.cached_array("shared-entry", lambda: pytest.fail("recomputed")), np.arange(3.0))

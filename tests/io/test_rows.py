@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 import warnings
 
 import numpy as np
 import pytest
 
+import synthetic
 from repalign.io.rows import cached_rows
 
 
@@ -98,11 +98,5 @@ def _slow_worker(root, out):
 
 def test_two_processes_compute_once(cache_root, tmp_path):
     log = tmp_path / "computed.txt"
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_slow_worker, args=(str(cache_root), str(log))) for _ in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
-    assert [p.exitcode for p in procs] == [0, 0]
+    assert synthetic.exit_codes_of_two_processes(_slow_worker, str(cache_root), str(log)) == [0, 0]
     assert log.read_text().split() == ["4"]  # the second process waited for the lock, then read the rows
