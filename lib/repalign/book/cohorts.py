@@ -9,6 +9,7 @@ import numpy as np
 from repalign.arrangement.inverse import inverse_mds
 from repalign.arrangement.simulation import simulate_participant
 from repalign.core.progress import progress_bar
+from repalign.core.threads import single_threaded
 from repalign.core.validation import check_int, check_matrix, check_real, check_seed
 from repalign.io.cache import CACHE_VERSION, cached_array, content_key
 
@@ -256,6 +257,7 @@ def simulated_ma_rdms(
     settings = dict(n=n_participants, trials=n_trials, mix=mix, noise=noise, seed=seed)
     key = _cache_key(spaces, **settings, design="paired") if paired else _cache_key(spaces, **settings)
 
+    @single_threaded  # the adaptive trial choices amplify last-digit differences: same bits on every machine
     def compute():
         if paired:
             kw = dict(n_participants=n_participants, n_trials=n_trials, mix=mix, noise=noise, seed=seed)
@@ -396,6 +398,7 @@ def simulated_two_sessions(
     spaces = special100_spaces()
     key = _cache_key(spaces, n=n_participants, trials=n_trials, carryover=carryover, seed=seed, design="two_sessions")
 
+    @single_threaded  # see simulated_ma_rdms
     def compute():
         out = simulate_two_sessions(
             spaces["shared"],

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from repalign.core.threads import single_threaded
 from repalign.core.validation import check_int
 
 __all__ = ["DEFAULT_REGIONS", "SimulatedSubject", "simulate_fmri"]
@@ -62,6 +63,7 @@ def _embedding(rdm: np.ndarray) -> np.ndarray:
     return y / np.sqrt(np.mean(np.sum(y**2, 1)))
 
 
+@single_threaded  # planted patterns from eigenvectors: the same bits on every machine
 def simulate_fmri(
     rdms,
     *,
