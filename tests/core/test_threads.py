@@ -39,5 +39,5 @@ def test_simulated_fmri_is_the_same_whatever_the_outer_thread_limit():
     runs = []
     for limit in (1, 2):
         with threadpool_limits(limits=limit):
-            runs.append(simulate_fmri([rdm, rdm.T ** 2], subject=0, seed=3, resolution=6).data.get_fdata())
+            runs.append(simulate_fmri([rdm, rdm.T**2], subject=0, seed=3, resolution=6).data.get_fdata())
     np.testing.assert_array_equal(runs[0], runs[1])
