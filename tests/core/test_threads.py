@@ -16,16 +16,24 @@ def _blas_threads() -> list[int]:
 def test_runs_on_one_thread_and_restores_the_limits():
     assert _blas_threads(), "numpy's BLAS should be visible to threadpoolctl"
 
+    import torch
+
     @single_threaded
     def inside(x, *, power=2):
         """Doc kept."""
-        return _blas_threads(), float(np.sum((x @ x.T) ** power))
+        return _blas_threads(), torch.get_num_threads(), float(np.sum((x @ x.T) ** power))
 
     x = np.random.default_rng(0).normal(size=(50, 20))
-    with threadpool_limits(limits=2):
-        threads, value = inside(x, power=1)
-        assert _blas_threads() == [2] * len(threads)  # restored after the call
-    assert set(threads) == {1}
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        with threadpool_limits(limits=2):
+            threads, torch_threads, value = inside(x, power=1)
+            assert _blas_threads() == [2] * len(threads)  # restored after the call
+        assert torch.get_num_threads() == 2  # torch's own count too
+    finally:
+        torch.set_num_threads(before)
+    assert set(threads) == {1} and torch_threads == 1
     assert value == pytest.approx(float(np.sum(x @ x.T)))
     assert inside.__name__ == "inside" and inside.__doc__ == "Doc kept."
 

@@ -4,9 +4,10 @@ Several chapters embed the same images (the 1,000 NSD shared scenes in chapters 
 different layers and in different blocks). Image features are cached image by image
 (:func:`repalign.io.rows.cached_rows`) with every layer from one forward pass, so whichever subset,
 block or layer a chapter asks for, the rows computed here are read back. Running this once before
-the chapters run side by side turns the chapters' EfficientNet time into cache reads. A row is the
-same bits whoever computes it: EfficientNet rows are computed single-threaded and do not depend on
-the batch they are computed in (tested), so warming up changes no number.
+the chapters run side by side turns the chapters' EfficientNet time into cache reads. It also fixes
+which batch each image's row comes from (the whole set, in order, batches of 32): rows are computed
+single-threaded, but can differ by ~1e-5 with their batch companions, so without this pass a
+chapter's numbers would depend on which chapter asked for an image first.
 
 Sentence embeddings are not warmed up: a sentence-transformers row depends (in the 7th digit) on
 the other sentences padded into its batch, so they stay cached per call, as the chapters make them.

@@ -10,12 +10,17 @@ run under :func:`single_threaded`, which makes their output the same bits everyw
 from __future__ import annotations
 
 import functools
+import sys
 
 __all__ = ["single_threaded"]
 
 
 def single_threaded(func):
-    """Decorate ``func`` to run with one BLAS and one OpenMP thread (the previous limits are restored after).
+    """Decorate ``func`` to run with one BLAS, one OpenMP and one torch thread (previous limits restored after).
+
+    torch keeps its own intra-op thread count (``torch.set_num_threads``), which threadpoolctl does not
+    reach; it is set too when torch is already imported (a function that imports torch itself should
+    import it before the call).
 
     Parameters
     ----------
@@ -24,14 +29,22 @@ def single_threaded(func):
     Returns
     -------
     callable
-        ``func``, run under ``threadpoolctl.threadpool_limits(1)``.
+        ``func``, run under ``threadpoolctl.threadpool_limits(1)`` and ``torch.set_num_threads(1)``.
     """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         from threadpoolctl import threadpool_limits
 
+        torch = sys.modules.get("torch")
+        before = torch.get_num_threads() if torch is not None else None
         with threadpool_limits(limits=1):
-            return func(*args, **kwargs)
+            if torch is not None:
+                torch.set_num_threads(1)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                if torch is not None:
+                    torch.set_num_threads(before)
 
     return wrapper

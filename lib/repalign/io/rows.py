@@ -9,10 +9,12 @@ processes asking for the same rows at once compute them once (the second waits, 
 models keep their rows in folders of their own, so a process computing one model's rows never
 waits for another model's.
 
-This is exact only for models whose rows do not depend on the batch they were computed in.
-EfficientNet-Lite0's do not (tested; they are computed single-threaded); a sentence-transformers row does (its
-padding depends on the other sentences of its batch, ~1e-7), so sentence embeddings stay cached
-per call (:func:`repalign.io.cache.cached_array`).
+A stored row is the one of the batch it was first computed in: exact reuse for models whose rows do
+not depend on their batch companions. EfficientNet-Lite0's rows (computed single-threaded) can
+differ by ~1e-5 between batches of 32, so the book computes them once, in a fixed order, before the
+chapters (``repalign.book.warm_feature_cache``); a sentence-transformers row depends on the sentences
+padded into its batch (~1e-7) and sentence embeddings stay cached per call
+(:func:`repalign.io.cache.cached_array`).
 """
 
 from __future__ import annotations

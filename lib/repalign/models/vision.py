@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from repalign.core.progress import progress_bar
+from repalign.core.threads import single_threaded
 from repalign.core.validation import check_choice, check_images, check_int
 from repalign.io.cache import CACHE_VERSION, content_key
 from repalign.io.rows import cached_rows
@@ -143,6 +144,19 @@ def _forward_layers(model, x, layers: tuple[str, ...]) -> dict:
     return {k: v.numpy().astype(np.float32) for k, v in out.items()}
 
 
+@single_threaded  # multi-threaded convolutions round differently with the thread count
+def _all_layers(images: list, net, batch_size: int, progress: bool, desc: str) -> dict:
+    """Every layer of :data:`EFFICIENTNET_LAYERS` for ``images``, ``batch_size`` at a time, on one thread."""
+    import torch
+
+    chunks: dict[str, list] = {name: [] for name in EFFICIENTNET_LAYERS}
+    for start in progress_bar(range(0, len(images), batch_size), enabled=progress, desc=desc, unit="batch"):
+        batch = torch.from_numpy(np.stack([preprocess_image(im) for im in images[start : start + batch_size]]))
+        for name, arr in _forward_layers(net, batch, EFFICIENTNET_LAYERS).items():
+            chunks[name].append(arr)
+    return {name: np.concatenate(chunks[name]) for name in EFFICIENTNET_LAYERS}
+
+
 def image_digest(img) -> bytes:
     """Bytes that identify an image's pixels (size and RGB data), for cache keys.
 
@@ -189,9 +203,10 @@ def image_features(
     cache : bool
         Read/write the on-disk feature cache, image by image (keyed by the pixels, model, layer and
         version; :func:`repalign.io.rows.cached_rows`): images already seen in any list are read back,
-        and one forward pass over the others stores every layer of them. The pass runs on one thread:
-        a row is then the same bits whatever the batch, the machine's core count or the order in which
-        the chapters asked for it (multi-threaded convolutions round differently with the thread count).
+        and one forward pass over the others stores every layer of them. The pass runs on one thread,
+        so a row does not depend on the machine's core count (multi-threaded convolutions round
+        differently with the thread count). It can still depend, by ~1e-5, on the other images of its
+        batch of ``batch_size``: a stored row is the one of the batch it was first computed in.
 
     Returns
     -------
@@ -219,23 +234,8 @@ def image_features(
     }
 
     def compute(rows):
-        import torch
-
-        net = _load_efficientnet()
-        todo = [images[i] for i in rows]
-        chunks: dict[str, list] = {name: [] for name in EFFICIENTNET_LAYERS}
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # multi-threaded convolutions round differently with the thread count
-        try:
-            for start in progress_bar(
-                range(0, len(todo), batch_size), enabled=progress, desc=f"{model} features", unit="batch"
-            ):
-                batch = torch.from_numpy(np.stack([preprocess_image(im) for im in todo[start : start + batch_size]]))
-                for name, arr in _forward_layers(net, batch, EFFICIENTNET_LAYERS).items():
-                    chunks[name].append(arr)
-        finally:
-            torch.set_num_threads(threads)
-        return {name: np.concatenate(chunks[name]) for name in EFFICIENTNET_LAYERS}
+        net = _load_efficientnet()  # imports torch (on a miss only), so the pass below limits its threads too
+        return _all_layers([images[i] for i in rows], net, batch_size, progress, f"{model} features")
 
     out = cached_rows(keys, compute, wanted=layers, namespace=f"features/{model}", enabled=cache)
     return out[layers[0]] if single else out
