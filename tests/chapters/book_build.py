@@ -1,8 +1,8 @@
 """``make book``: execute every chapter in full mode, side by side, then build the website from them.
 
-First the image features the chapters share are computed once into the feature
-cache (:func:`notebook_runner.warm_up`; rows are cached image by image, every layer from one
-pass, so each chapter reads back whatever subset, block or layer it asks for). Jupyter Book executes notebooks one after another; on a machine
+First the image features and sentence embeddings the chapters share are computed once into the
+feature cache (:func:`notebook_runner.warm_up`; rows are cached image by image and sentence by
+sentence, so each chapter reads back whatever subset, block or layer it asks for). Jupyter Book executes notebooks one after another; on a machine
 with several cores this script then runs the chapters in parallel instead (:func:`notebook_runner.execute_all`, one kernel per worker
 process, longest first, ``REPALIGN_NOTEBOOK_WORKERS`` to override the number of workers), with the
 book's full-mode parameters (``FAST=False``), and then builds the site from the executed notebooks
@@ -45,12 +45,14 @@ def slowest_cells(notebook: Path, n: int = 3) -> list[tuple[float, str]]:
     return sorted(timed, reverse=True)[:n]
 
 
-def timings_table(runs: dict, wall: float, workers: int, mode: str = "full", warmup: dict | None = None) -> str:
+def timings_table(
+    runs: dict, wall: float, workers: int, mode: str = "full", warmup: dict | None = None, warmup_wall: float = 0.0
+) -> str:
     """Markdown: the warm-up's steps, then per chapter its seconds and slowest cells; wall against summed time."""
     lines = []
     if warmup:
         lines += [
-            f"Image-feature cache warmed up in {sum(warmup.values()):.0f} s: "
+            f"Feature cache warmed up in {warmup_wall:.0f} s wall ({sum(warmup.values()):.0f} s summed): "
             + "; ".join(f"{step} {sec:.0f} s" for step, sec in warmup.items())
             + ".",
             "",
@@ -77,12 +79,14 @@ def main(out: Path, fast: bool = False) -> int:
     cache.mkdir(parents=True, exist_ok=True)
     names = toc_notebooks()
     workers = min(default_workers(), len(names))
-    warmup = warm_up(cache)
-    print(f"[book] image-feature cache warmed up in {sum(warmup.values()):.0f} s")
+    t0 = time.perf_counter()
+    warmup = warm_up(cache, workers)
+    warmup_wall = time.perf_counter() - t0
+    print(f"[book] feature cache warmed up in {warmup_wall:.0f} s")
     t0 = time.perf_counter()
     runs = execute_all(names, executed, cache, runner=functools.partial(execute, fast=fast), workers=workers)
     wall = time.perf_counter() - t0
-    table = timings_table(runs, wall, workers, "FAST" if fast else "full", warmup)
+    table = timings_table(runs, wall, workers, "FAST" if fast else "full", warmup, warmup_wall)
     (out / "timings.md").write_text(table, encoding="utf-8")
     print(table)
     failed = {name: run.error for name, run in runs.items() if run.error}

@@ -31,7 +31,7 @@ def repalign_cache() -> Path:
 @pytest.fixture(scope="session")
 def notebook_executions(tmp_path_factory, repalign_cache) -> dict:
     out_root = tmp_path_factory.mktemp("executed")
-    warm_up(repalign_cache)  # the image features the chapters share, once, before they run side by side
+    warm_up(repalign_cache)  # the features the chapters share, once, before they run side by side
     return execute_all(toc_notebooks(), out_root, repalign_cache)
 
 

@@ -141,17 +141,19 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def warm_up(cache_dir: Path) -> dict[str, float]:
-    """Fill ``cache_dir`` with the image features the chapters share, in this process.
+def warm_up(cache_dir: Path, workers: int | None = None) -> dict[str, float]:
+    """Fill ``cache_dir`` with the image features and sentence embeddings the chapters share.
 
-    Run before :func:`execute_all`, so that chapters side by side read the EfficientNet rows they
-    share instead of computing them (twice, or waiting on each other's lock):
-    :func:`repalign.book.warm_feature_cache`. Returns its seconds per stimulus set.
+    Run before :func:`execute_all`, so that chapters side by side read the EfficientNet, MPNet and
+    MiniLM rows they share instead of computing them (twice, or waiting on each other's lock):
+    :func:`repalign.book.warm_feature_cache`, its two jobs side by side when ``workers`` (default
+    :func:`default_workers`) is 2 or more. Returns its seconds per part.
     """
     from repalign.book import warm_feature_cache
 
-    with mock.patch.dict(os.environ, {"REPALIGN_CACHE": str(cache_dir)}):
-        return warm_feature_cache(progress=False)
+    workers = default_workers() if workers is None else workers
+    with mock.patch.dict(os.environ, {"REPALIGN_CACHE": str(cache_dir), **thread_share(min(workers, 2))}):
+        return warm_feature_cache(workers=min(workers, 2), progress=False)
 
 
 def thread_share(workers: int) -> dict[str, str]:

@@ -45,15 +45,15 @@ class TestTextLayersAndHeatmap:
         texts = ["A dog on a sofa.", "Two people ride bicycles down a long, busy street."]
         many = encode_text(texts, model="minilm", layer=[0, 3, 6], progress=False)
         assert set(many) == {0, 3, 6}
-        n_files = len(list((tmp_path / "features").glob("*.npz")))
-        assert n_files == 3  # one entry per layer, the same keys as single-layer calls
+        n_files = len(synthetic.npz_files(tmp_path))
+        assert n_files == 1  # one pass, one chunk file: rows keyed sentence by sentence and layer by layer
         for k in (0, 3, 6):
             single = encode_text(texts, model="minilm", layer=k, progress=False)  # read from the cache
             np.testing.assert_array_equal(single, many[k])
             np.testing.assert_allclose(
                 encode_text(texts, model="minilm", layer=k, cache=False, progress=False), many[k], atol=1e-5
             )
-        assert len(list((tmp_path / "features").glob("*.npz"))) == n_files
+        assert len(synthetic.npz_files(tmp_path)) == n_files
         with pytest.raises(ValueError, match="^layer contains duplicates"):
             encode_text(texts, model="minilm", layer=[1, 1])
         with pytest.raises(ValueError, match="^layer is an empty list"):
@@ -140,7 +140,26 @@ class TestEncodeText:
     def test_batch_size_does_not_change_embeddings(self, shared_cache):
         a = encode_text(SENTENCES, model="minilm", batch_size=1, cache=False, progress=False)
         b = encode_text(SENTENCES, model="minilm", batch_size=3, cache=False, progress=False)
-        np.testing.assert_allclose(a, b, atol=1e-5)
+        np.testing.assert_array_equal(a, b)
+
+    @pytest.mark.parametrize("model", ["minilm", "mpnet"])
+    def test_a_row_does_not_depend_on_its_list(self, mpnet_cache, model):
+        from repalign.stimuli import load_stimuli
+
+        caps = [c for cs in load_stimuli("nsd_special100").captions[:12] for c in cs[:5]]
+        whole = encode_text(caps, model=model, cache=False, progress=False)
+        picked = [7, 3, 41, 22, 58, 0, 30, 14, 49, 2, 36, 11, 45, 19, 26, 53]  # lengths shared with other captions
+        again = encode_text([caps[i] for i in picked], model=model, batch_size=4, cache=False, progress=False)
+        # no padding: a caption batched with others of its token count keeps its bits (MPNet's tiny passes aside)
+        np.testing.assert_array_equal(again, whole[picked])
+        layers = encode_text([caps[i] for i in picked], model=model, layer=[1, 4], cache=False, progress=False)
+        np.testing.assert_array_equal(
+            layers[4], encode_text(caps, model=model, layer=4, cache=False, progress=False)[picked]
+        )
+        # and the sentence embedding is the model's own (sentence-transformers' encode) of the sentence alone
+        st = text_mod.load_text_model(model)
+        alone = st.encode([caps[i] for i in picked[:3]], batch_size=1, convert_to_numpy=True)
+        np.testing.assert_allclose(again[:3], alone, atol=2e-7)
 
     @pytest.mark.parametrize("layer", [0, 3, 6])
     def test_layer_is_masked_mean_of_hidden_state(self, shared_cache, layer):
@@ -257,8 +276,9 @@ class TestTextCache:
         local = tmp_path / "copy"
         shutil.copytree(minilm_path(), local)
         encode_text(SENTENCES, model=str(local), progress=False)
-        assert len(synthetic.npz_files(fresh_cache)) == 6
-        keys = {content_key(texts=SENTENCES, model=m, layer=None, version=CACHE_VERSION) for m in ("mpnet", "minilm")}
+        # rows are keyed sentence by sentence: reordered or fewer sentences add no file
+        assert len(synthetic.npz_files(fresh_cache)) == 4
+        keys = {content_key(text="t", model=m, group="embedding", version=CACHE_VERSION) for m in ("mpnet", "minilm")}
         assert len(keys) == 2
         assert content_key(a=1, b="x") == content_key(b="x", a=1)  # order of parts is irrelevant
         assert content_key(a=np.zeros(2, np.float32)) != content_key(a=np.zeros(2, np.float64))

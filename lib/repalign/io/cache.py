@@ -18,7 +18,7 @@ __all__ = ["CACHE_VERSION", "array_digest", "cached_array", "content_key", "lock
 
 
 #: Bump when a change to feature extraction changes its numbers.
-CACHE_VERSION = f"{__version__}-1"
+CACHE_VERSION = f"{__version__}-2"
 
 
 def _json_default(value):

@@ -9,12 +9,11 @@ processes asking for the same rows at once compute them once (the second waits, 
 models keep their rows in folders of their own, so a process computing one model's rows never
 waits for another model's.
 
-A stored row is the one of the batch it was first computed in: exact reuse for models whose rows do
-not depend on their batch companions. EfficientNet-Lite0's rows (computed single-threaded) can
-differ by ~1e-5 between batches of 32, so the book computes them once, in a fixed order, before the
-chapters (``repalign.book.warm_feature_cache``); a sentence-transformers row depends on the sentences
-padded into its batch (~1e-7) and sentence embeddings stay cached per call
-(:func:`repalign.io.cache.cached_array`).
+A stored row is the one of the pass that first computed it: exact reuse for models whose rows do
+not depend on their batch companions. EfficientNet-Lite0 computes each image alone (in batches, a
+row's last digits depend on its companions); sentence encoders batch a sentence only with sentences
+of its token count (padding changes the last digits). The book still computes its images and
+captions once, in a fixed list, before the chapters (``repalign.book.warm_feature_cache``).
 """
 
 from __future__ import annotations

@@ -70,9 +70,7 @@ def _compute_shard(files: list[str], model: str, layer: str, batch_size: int, pa
     parts = []
     for s in range(0, len(files), batch_size):
         batch = [open_rgb(f) for f in files[s : s + batch_size]]
-        parts.append(
-            image_features(batch, model=model, layer=layer, batch_size=batch_size, progress=False, cache=False)
-        )
+        parts.append(image_features(batch, model=model, layer=layer, progress=False, cache=False))
     arr = np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
     buf = io.BytesIO()
     np.savez(buf, features=arr, sha256=np.array(array_digest(arr)), key=np.array(key))
@@ -111,7 +109,7 @@ def extract_image_features(
     shard_size : int, default 128
         Images per shard (per task on a cluster); the unit of work redone after an interruption.
     batch_size : int, default 32
-        Images per forward pass (and in memory at once).
+        Images decoded and held in memory at once (each goes through the network alone).
     client : distributed.Client, optional
         Compute missing shards as tasks on a Dask cluster; results are gathered from ``out_dir``.
     progress : bool
