@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from repalign.alignment.measures import (
+    _DOT,
     DISTANCE_MEASURES,
     _check_measure_k,
-    _permute_state,
+    _perm_index,
     _prepare,
     _score_states,
     _states,
@@ -74,9 +75,13 @@ def _calibrate(raw, null, measure: str) -> dict:
 def _null_grid(states_a: list, states_b: list, measure: str, n: int, n_perm: int, rng) -> np.ndarray:
     """Scores of every pair of states with the items of the ``B`` side permuted, ``n_perm`` times."""
     out = np.empty((n_perm, len(states_a), len(states_b)))
+    if measure in _DOT:  # the states are vectors: stack them once, reorder the B side by indexing
+        a, b = np.stack(states_a), np.stack(states_b)
+        for i in range(n_perm):
+            out[i] = a @ np.take(b, _perm_index(measure, rng.permutation(n)), axis=1).T
+        return out
     for i in range(n_perm):
-        perm = rng.permutation(n)
-        out[i] = _score_states(states_a, [_permute_state(s, measure, perm) for s in states_b], measure)
+        out[i] = _score_states(states_a, states_b, measure, rng.permutation(n))
     return out
 
 

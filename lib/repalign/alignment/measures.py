@@ -8,6 +8,7 @@ import numpy as np
 
 from repalign.alignment.orthogonal import _check_nonzero_rows, _check_pair, _unit_rows
 from repalign.alignment.peer_measures import (
+    _cknna_grid,
     _orth_basis,
     _score_cknna,
     _score_procrustes,
@@ -204,27 +205,32 @@ def _vector(P, measure: str, idx: np.ndarray, k: int, w=None) -> np.ndarray:
     return a.ravel() / np.sqrt(n * k)
 
 
-def _permute_state(state, measure: str, perm: np.ndarray):
-    """The state of a space whose items are reordered by ``perm`` (state computed on all items in order)."""
-    if state is None:
-        return None
+def _perm_index(measure: str, perm: np.ndarray) -> np.ndarray:
+    """Indices that reorder a dot-product state (on all items, in order) to the items ``perm``.
+
+    rsa: the condensed pairs ``i < j`` of the reordered items; the others: the flattened ``n x n`` matrix.
+    """
+    n = perm.size
     if measure == "rsa":
-        from scipy.spatial.distance import squareform
-
-        return squareform(squareform(state, checks=False)[np.ix_(perm, perm)], checks=False)
-    if measure in ("cka", "unbiased_cka", "mutual_knn"):
-        n = perm.size
-        return state.reshape(n, n)[np.ix_(perm, perm)].ravel()
-    if measure == "cknna":
-        K, mask, self_sim = state
-        return K[np.ix_(perm, perm)], mask[np.ix_(perm, perm)], self_sim
-    return state[perm]
+        i, j = np.triu_indices(n, k=1)
+        lo, hi = np.minimum(perm[i], perm[j]), np.maximum(perm[i], perm[j])
+        return n * lo - lo * (lo + 1) // 2 + (hi - lo - 1)
+    return (perm[:, None] * n + perm[None, :]).ravel()
 
 
-def _score_states(A: list, B: list, measure: str) -> np.ndarray:
-    """Scores of every state of ``A`` with every state of ``B``."""
+def _score_states(A: list, B: list, measure: str, perm=None) -> np.ndarray:
+    """Scores of every state of ``A`` with every state of ``B``.
+
+    With ``perm``, the items of ``B`` are reordered by it first (``B``'s states are on all items, in
+    order); the per-state work (Gram matrices, neighbour sets, bases) is reused, not recomputed.
+    """
     if measure in _DOT:
-        return np.stack(A) @ np.stack(B).T
+        b = np.stack(B)
+        return np.stack(A) @ (b if perm is None else np.take(b, _perm_index(measure, perm), axis=1)).T
+    if measure == "cknna":
+        return _cknna_grid(A, B, perm)
+    if perm is not None:
+        B = [None if b is None else b[perm] for b in B]
     fn = _PAIR_SCORES[measure]
     return np.array([[np.nan if a is None or b is None else fn(a, b) for b in B] for a in A], dtype=float)
 

@@ -7,6 +7,8 @@ two states, so that layer sweeps, bootstraps and permutation nulls (:mod:`~repal
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from repalign.alignment.orthogonal import _check_nonzero_rows, _check_pair, _unit_rows
@@ -86,31 +88,184 @@ def _score_unbiased_cka(a: np.ndarray, b: np.ndarray) -> float:
 
 # --------------------------------------------------------------------------------------------
 # CKNNA: Huh et al. 2024 (platonic-rep's "cknna"): unbiased HSIC restricted to mutual k-NN pairs
-def _knn_mask(K: np.ndarray, k: int, exclude=None) -> np.ndarray:
-    """Indicator (n, n) of each row's ``k`` largest off-diagonal entries (``exclude``: more entries to skip)."""
-    n = K.shape[0]
-    Kh = K.copy()
-    np.fill_diagonal(Kh, -np.inf)
+def _knn_cols(K: np.ndarray, k: int, exclude=None) -> np.ndarray:
+    """Columns (n, k), ascending per row, of each row's ``k`` largest off-diagonal entries (``exclude``: more to skip).
+
+    The set a stable ``argsort`` of ``-K`` row by row would pick (ties go to the lower column), found
+    with a partition.
+    """
+    neg = -K
+    np.fill_diagonal(neg, np.inf)
     if exclude is not None:
-        Kh[exclude] = -np.inf
-    nn = np.argsort(-Kh, axis=1, kind="stable")[:, :k]
-    mask = np.zeros((n, n))
-    mask[np.arange(n)[:, None], nn] = 1.0
-    return mask
+        neg[exclude] = np.inf
+    cols = np.argpartition(neg, k - 1, axis=1)[:, :k]
+    kth = np.take_along_axis(neg, cols, axis=1).max(1, keepdims=True)
+    tied = np.flatnonzero(np.count_nonzero(neg <= kth, axis=1) > k)  # rows whose k-th value is tied
+    if tied.size:  # all entries below the k-th value, then the tied ones by column
+        sub, at = neg[tied], kth[tied]
+        below, equal = sub < at, sub == at
+        take = below | (equal & (np.cumsum(equal, axis=1) <= k - below.sum(1, keepdims=True)))
+        cols[tied] = np.nonzero(take)[1].reshape(-1, k)
+    return np.sort(cols, axis=1)
+
+
+def _add_in_order(out: np.ndarray, keys: np.ndarray, vals: np.ndarray) -> None:
+    """``out[key] += val`` for every entry in turn (entries sharing a key are added in their order)."""
+    if keys.size == 0:
+        return
+    order = np.argsort(keys, kind="stable")
+    keys, vals = keys[order], vals[order]
+    pos = np.arange(keys.size)
+    rank = pos - np.maximum.accumulate(np.where(np.r_[True, keys[1:] != keys[:-1]], pos, 0))
+    for r in range(int(rank.max()) + 1):
+        at = rank == r
+        out[keys[at]] += vals[at]
+
+
+_PW_BLOCK = 128  # numpy's PW_BLOCKSIZE: a block of its pairwise summation is summed by 8 interleaved accumulators
+
+
+@functools.lru_cache(maxsize=32)
+def _pairwise_plan(size: int):
+    """The tree of numpy's pairwise summation of ``size`` contiguous numbers.
+
+    Returns the leaves' starts and unrolled lengths (summed by 8 interleaved accumulators; the rest
+    is added one by one), the merges height by height as ``(parent, left, right)`` node indices
+    (leaves first), the root's index and the number of nodes.
+    """
+    starts, unrolled = [], []
+
+    def build(start, n):
+        if n <= _PW_BLOCK:
+            starts.append(start)
+            unrolled.append(n - n % 8 if n >= 8 else 0)
+            return len(starts) - 1
+        half = n // 2 - (n // 2) % 8
+        return build(start, half), build(start + half, n - half)
+
+    tree = build(0, size)
+    levels, count = {}, [len(starts)]
+
+    def number(node):
+        if not isinstance(node, tuple):
+            return node, 0
+        (left, hl), (right, hr) = number(node[0]), number(node[1])
+        count[0] += 1
+        levels.setdefault(max(hl, hr) + 1, []).append((count[0] - 1, left, right))
+        return count[0] - 1, max(hl, hr) + 1
+
+    root, height = number(tree)
+    merges = [tuple(np.array(c, dtype=np.intp) for c in zip(*levels[h])) for h in range(1, height + 1)]
+    return np.array(starts), np.array(unrolled), merges, root, count[0]
+
+
+def _sparse_sums(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int, size: int) -> np.ndarray:
+    """``A.sum(axis=1)`` of the C-ordered (n_rows, size) ``A`` holding ``vals`` at ``(rows, cols)``, zeros elsewhere.
+
+    Bit for bit what numpy returns for the dense ``A``: its pairwise summation is replayed on the
+    non-zero entries (adding a zero is exact). Entries must be distinct, those of a row in column order.
+    """
+    starts, unrolled, merges, root, n_nodes = _pairwise_plan(size)
+    n_leaves = starts.size
+    leaf = np.searchsorted(starts, cols, side="right") - 1
+    offset = cols - starts[leaf]
+    cells, cell = np.unique(rows * n_leaves + leaf, return_inverse=True)  # the leaves that hold entries
+    lane = offset < unrolled[leaf]
+    acc = np.zeros((cells.size, 8))
+    _add_in_order(acc.reshape(-1), cell[lane] * 8 + offset[lane] % 8, vals[lane])
+    sums = ((acc[:, 0] + acc[:, 1]) + (acc[:, 2] + acc[:, 3])) + ((acc[:, 4] + acc[:, 5]) + (acc[:, 6] + acc[:, 7]))
+    _add_in_order(sums, cell[~lane], vals[~lane])
+    nodes = np.zeros((n_nodes, n_rows))
+    nodes[cells % n_leaves, cells // n_leaves] = sums
+    for parent, left, right in merges:
+        nodes[parent] = nodes[left] + nodes[right]
+    return 0.0 + nodes[root]
+
+
+def _hsic_groups(group, rows, cols, kv, lv, n: int, n_groups: int) -> np.ndarray:
+    """:func:`_hsic_unbiased` of ``n_groups`` pairs of (n, n) kernels, zero but for ``kv`` and ``lv`` at ``(rows, cols)``.
+
+    Bit for bit the dense computation, in time linear in the entries (off-diagonal, distinct within
+    a group, sorted by group, then row-major).
+    """
+    flat, g3 = rows * n + cols, 3 * group
+    total = _sparse_sums(
+        np.concatenate([g3, g3 + 1, g3 + 2]), np.tile(flat, 3), np.concatenate([kv * lv, kv, lv]), 3 * n_groups, n * n
+    ).reshape(n_groups, 3)
+    col_k = np.zeros((n_groups, n))
+    _add_in_order(col_k.reshape(-1), group * n + cols, kv)  # K.sum(0) adds the rows in turn
+    row_l = _sparse_sums(group * n + rows, cols, lv, n_groups * n, n).reshape(n_groups, n)
+    dots = np.array([c @ r for c, r in zip(col_k, row_l)])
+    value = total[:, 0] + total[:, 1] * total[:, 2] / ((n - 1) * (n - 2)) - 2.0 * dots / (n - 2)
+    return value / (n * (n - 3))
 
 
 def _state_cknna(K: np.ndarray, k: int, exclude=None, name: str = "X"):
-    mask = _knn_mask(K, k, exclude)
-    self_sim = _hsic_unbiased(mask * K, mask * K)
+    """The kernel, its k-NN indicator (flat, boolean), the CKNNA self-similarity and the k-NN columns (n, k)."""
+    n = K.shape[0]
+    nn = _knn_cols(K, k, exclude)
+    rows, cols = np.repeat(np.arange(n), k), nn.ravel()
+    member = np.zeros(n * n, dtype=bool)
+    member[rows * n + cols] = True
+    rows, cols = rows[rows != cols], cols[rows != cols]
+    kv = K[rows, cols]
+    self_sim = float(_hsic_groups(np.zeros_like(rows), rows, cols, kv, kv, n, 1)[0])
     if not self_sim > 0:
         raise ValueError(f"{name} gives a non-positive CKNNA self-similarity ({self_sim:.3g}): CKNNA is undefined")
-    return K, mask, self_sim
+    return K, member, self_sim, nn
+
+
+def _cknna_pairs(state, perm=None) -> tuple:
+    """The k-NN pairs of a CKNNA state with its items reordered by ``perm``.
+
+    Returns their flat (row-major) indices in the reordered items and in the state's own order.
+    """
+    nn = state[3]
+    n, k = nn.shape
+    rows = np.repeat(np.arange(n), k)
+    if perm is None:
+        flat = rows * n + nn.ravel()
+        return flat, flat
+    inv = np.empty(n, dtype=np.intp)
+    inv[perm] = np.arange(n)
+    moved = nn[perm]
+    return rows * n + inv[moved].ravel(), np.repeat(perm, k) * n + moved.ravel()
+
+
+def _cknna_grid(A: list, B: list, perm=None) -> np.ndarray:
+    """CKNNA of every state of ``A`` with every state of ``B``, whose items are reordered by ``perm`` if given.
+
+    ``None`` states score NaN. All pairs are scored together, on their mutual neighbours only.
+    """
+    out = np.full((len(A), len(B)), np.nan)
+    ia = [i for i, a in enumerate(A) if a is not None]
+    ib = [j for j, b in enumerate(B) if b is not None]
+    if not ia or not ib:
+        return out
+    n, nb = A[ia[0]][0].shape[0], len(ib)
+    flat, source = (np.stack(x) for x in zip(*(_cknna_pairs(B[j], perm) for j in ib)))  # (nb, n k)
+    keep = np.stack([A[i][1] for i in ia])[:, flat] & (flat // n != flat % n)  # mutual neighbours, off the diagonal
+    ai, bj, e = np.nonzero(keep)
+    group = ai * nb + bj
+    order = np.argsort(group * (n * n) + flat[bj, e])  # by pair, then row-major
+    group, ai, bj, flat, source = group[order], ai[order], bj[order], flat[bj, e][order], source[bj, e][order]
+    kv, lv = np.empty(flat.size), np.empty(flat.size)
+    for t, i in enumerate(ia):
+        at = ai == t
+        kv[at] = A[i][0].reshape(-1)[flat[at]]
+    for t, j in enumerate(ib):
+        at = bj == t
+        lv[at] = B[j][0].reshape(-1)[source[at]]
+    hsic = _hsic_groups(group, flat // n, flat % n, kv, lv, n, len(ia) * nb).reshape(len(ia), nb)
+    sk = np.array([A[i][2] for i in ia])[:, None]
+    sl = np.array([B[j][2] for j in ib])[None, :]
+    out[np.ix_(ia, ib)] = hsic / np.sqrt(sk * sl)
+    return out
 
 
 def _score_cknna(a, b) -> float:
-    (K, mk, sk), (L, ml, sl) = a, b
-    mask = mk * ml
-    return _hsic_unbiased(mask * K, mask * L) / np.sqrt(sk * sl)
+    """CKNNA of two states."""
+    return _cknna_grid([a], [b])[0, 0]
 
 
 def cknna(X, Y, *, k: int = 10) -> float:
