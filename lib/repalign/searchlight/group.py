@@ -334,7 +334,7 @@ def group_tfce(
     Nichols 2009) and the max-statistic nulls, so ``p_tfce < 0.05`` controls the family-wise error at
     5 % while rewarding spatially extended effects. The results are those of
     ``nilearn.mass_univariate.permuted_ols(..., tfce=True)`` bit for bit (same flips, same arithmetic),
-    computed by :func:`repalign.searchlight.tfce.flip_tfce` about 50-100 times faster (TFCE on a tree
+    computed by ``repalign.searchlight.tfce.flip_tfce`` about 50-100 times faster (TFCE on a tree
     of clusters instead of labelling the whole volume at each of 100 thresholds per flip); maps with a
     non-finite t (a voxel where every subject is 0) are left to nilearn itself. The flips are drawn at
     random, as nilearn draws them (the ``2 ** n_subjects`` patterns are not enumerated), so with few
