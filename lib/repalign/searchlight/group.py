@@ -389,7 +389,7 @@ def group_tfce(
 
 
 def _nilearn_tfce(x, m, affine, n_perm, two_sided, random_state, cluster_threshold, n_jobs) -> dict:
-    """:func:`repalign.searchlight.tfce.flip_tfce`'s outputs from ``nilearn.mass_univariate.permuted_ols``."""
+    """``flip_tfce``'s outputs from ``nilearn.mass_univariate.permuted_ols``."""
     import nibabel as nib
     from nilearn.maskers import NiftiMasker
     from nilearn.mass_univariate import permuted_ols
