@@ -93,7 +93,7 @@ def test_tfce_paths_match_nilearn_on_a_mask_filling_the_volume(tree, alternative
     expected = _nilearn(maps, mask, **kw)
     x = maps[:, mask]
     random_state = int(np.random.default_rng(3).integers(2**31 - 1))
-    out = tfce_mod.flip_tfce(
+    out = tfce_mod._flip_tfce(
         x,
         mask,
         n_perm=25,
@@ -125,25 +125,25 @@ def test_group_tfce_falls_back_to_nilearn_for_a_constant_voxel_and_matches_more_
 
 def test_tfce_scores_of_a_small_map_by_hand():
     mask = np.ones((1, 1, 4), dtype=bool)
-    grid = tfce_mod.make_grid(mask)
+    grid = tfce_mod._make_grid(mask)
     t = np.array([1.0, 0.505, 0.0, 1.0])  # voxel 1 reaches the thresholds 0.01, ..., 0.50
-    score = tfce_mod.tfce_scores(t, grid, False, tfce_mod.root_table(4), tree=False)
+    score = tfce_mod._tfce_scores(t, grid, False, tfce_mod._root_table(4), tree=False)
     h = np.linspace(0, 1.0, 101)[1:]
     pair = np.sum(np.sqrt(2) * h[:50] ** 2)  # voxels 0 and 1 form one cluster up to 0.50
     np.testing.assert_allclose(score, [pair + np.sum(h[50:] ** 2), pair, 0.0, np.sum(h**2)], rtol=1e-12)
-    tree = tfce_mod.tfce_scores(t, grid, False, tfce_mod.root_table(4), tree=True)
+    tree = tfce_mod._tfce_scores(t, grid, False, tfce_mod._root_table(4), tree=True)
     assert tree.tobytes() == score.tobytes()
 
 
 def test_tfce_tree_of_many_lasting_clusters_matches_labelling():
     rng = np.random.default_rng(0)
     mask = np.ones((6, 6, 6), dtype=bool)
-    grid = tfce_mod.make_grid(mask)
+    grid = tfce_mod._make_grid(mask)
     parity = np.where(np.indices(mask.shape).sum(0)[mask] % 2 == 0, 1.0, -1.0)
     t = rng.uniform(0.5, 1.0, grid.n) * parity  # no two voxels of one sign touch: 108 clusters on ~70 levels each
-    root = tfce_mod.root_table(grid.n)
+    root = tfce_mod._root_table(grid.n)
     for two_sided in (False, True):
-        tree = tfce_mod.tfce_scores(t, grid, two_sided, root, tree=True)
-        labelled = tfce_mod.tfce_scores(t, grid, two_sided, root, tree=False)
+        tree = tfce_mod._tfce_scores(t, grid, two_sided, root, tree=True)
+        labelled = tfce_mod._tfce_scores(t, grid, two_sided, root, tree=False)
         assert tree.tobytes() == labelled.tobytes()
         assert np.all(tree[parity > 0] > 0) and np.all(tree[parity < 0] <= 0)

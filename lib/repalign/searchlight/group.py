@@ -18,7 +18,7 @@ from repalign.searchlight.inputs import (
     _load_mask,
     _numeric_array,
 )
-from repalign.searchlight.tfce import flip_tfce
+from repalign.searchlight.tfce import _flip_tfce
 
 __all__ = [
     "GroupPermutation",
@@ -334,7 +334,7 @@ def group_tfce(
     Nichols 2009) and the max-statistic nulls, so ``p_tfce < 0.05`` controls the family-wise error at
     5 % while rewarding spatially extended effects. The results are those of
     ``nilearn.mass_univariate.permuted_ols(..., tfce=True)`` bit for bit (same flips, same arithmetic),
-    computed by ``repalign.searchlight.tfce.flip_tfce`` about 50-100 times faster (TFCE on a tree
+    computed by ``repalign.searchlight.tfce._flip_tfce`` about 50-100 times faster (TFCE on a tree
     of clusters instead of labelling the whole volume at each of 100 thresholds per flip); maps with a
     non-finite t (a voxel where every subject is 0) are left to nilearn itself. The flips are drawn at
     random, as nilearn draws them (the ``2 ** n_subjects`` patterns are not enumerated), so with few
@@ -376,7 +376,7 @@ def group_tfce(
         x = -x
     random_state = int(rng.integers(2**31 - 1))
     two_sided = alternative == "two-sided"
-    out = flip_tfce(
+    out = _flip_tfce(
         x, m, n_perm=n_perm, two_sided=two_sided, random_state=random_state, threshold=cluster_threshold, n_jobs=n_jobs
     )
     if out is None:  # a non-finite t, or a cluster-forming t <= 0: nilearn itself
@@ -389,7 +389,7 @@ def group_tfce(
 
 
 def _nilearn_tfce(x, m, affine, n_perm, two_sided, random_state, cluster_threshold, n_jobs) -> dict:
-    """``flip_tfce``'s outputs from ``nilearn.mass_univariate.permuted_ols``."""
+    """``_flip_tfce``'s outputs from ``nilearn.mass_univariate.permuted_ols``."""
     import nibabel as nib
     from nilearn.maskers import NiftiMasker
     from nilearn.mass_univariate import permuted_ols

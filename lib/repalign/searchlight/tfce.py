@@ -41,12 +41,12 @@ H_HEIGHT = 2  # TFCE height exponent (nilearn's H)
 N_STEPS = 100  # thresholds per map (nilearn's dh="auto")
 
 
-class NonFinite(Exception):
+class _NonFinite(Exception):
     """A t map holds NaN or infinity: the caller falls back to nilearn."""
 
 
 @dataclass
-class Grid:
+class _Grid:
     """The mask's voxels (C order) with their face neighbours and their place in the bounding box."""
 
     n: int
@@ -56,7 +56,7 @@ class Grid:
     neighbours: np.ndarray  # (n, 6) mask index of each face neighbour, -1 outside the mask
 
 
-def make_grid(m: np.ndarray) -> Grid:
+def _make_grid(m: np.ndarray) -> _Grid:
     """The :class:`Grid` of the boolean 3-D mask ``m``."""
     idx = np.argwhere(m)
     lo, hi = idx.min(0), idx.max(0) + 1
@@ -69,7 +69,7 @@ def make_grid(m: np.ndarray) -> Grid:
     for axis in range(3):
         for step in (-1, 1):
             nbrs.append(np.roll(padded, -step, axis=axis)[1:-1, 1:-1, 1:-1][box])
-    return Grid(
+    return _Grid(
         n=int(box_index.size),
         full=bool(m.all()),
         box_shape=box.shape,
@@ -78,7 +78,7 @@ def make_grid(m: np.ndarray) -> Grid:
     )
 
 
-def thresholds(t: np.ndarray, grid: Grid, two_sided: bool):
+def _thresholds(t: np.ndarray, grid: _Grid, two_sided: bool):
     """nilearn's TFCE thresholds of the t map and ``h ** 2`` of each, or ``None`` when no voxel can pass.
 
     The largest score is taken over the whole volume, so the zero background counts when the mask
@@ -247,14 +247,14 @@ def _one_sign_tfce(values, grid, h, h2, root, tree):
     return out
 
 
-def tfce_scores(t: np.ndarray, grid: Grid, two_sided: bool, root: np.ndarray, tree: bool = HAVE_NUMBA):
+def _tfce_scores(t: np.ndarray, grid: _Grid, two_sided: bool, root: np.ndarray, tree: bool = HAVE_NUMBA):
     """nilearn's TFCE of the t map ``t`` (mask order; E=0.5, H=2, 100 steps, face connectivity).
 
     ``root`` is ``arange(n + 1) ** 0.5`` (the extent term of every cluster size), computed by
     :func:`root_table`. Negative clusters of a two-sided map get negative scores. ``tree``: by the
     union-find tree of clusters (compiled with numba when installed), else by labelling each threshold.
     """
-    levels = thresholds(t, grid, two_sided)
+    levels = _thresholds(t, grid, two_sided)
     if levels is None:
         return np.zeros(grid.n)
     h, h2 = levels
@@ -265,12 +265,12 @@ def tfce_scores(t: np.ndarray, grid: Grid, two_sided: bool, root: np.ndarray, tr
     return np.where(t < 0, 0.0 - neg, pos)  # 0.0 - 0.0 is +0.0, as nilearn's sums of no term
 
 
-def root_table(n: int) -> np.ndarray:
+def _root_table(n: int) -> np.ndarray:
     """``size ** 0.5`` for every cluster size 0..n, as numpy takes it of nilearn's int64 cluster counts."""
     return np.arange(n + 1, dtype=np.int64) ** E_EXTENT
 
 
-def clusters(t: np.ndarray, grid: Grid, thr: float, two_sided: bool):
+def _clusters(t: np.ndarray, grid: _Grid, thr: float, two_sided: bool):
     """Clusters of the t map above ``thr`` (and, two-sided, below ``-thr``), face connectivity.
 
     Returns ``(labels, sizes, masses)``: ``labels`` (mask order) numbers the clusters from 1 (0 outside
@@ -346,18 +346,18 @@ def _run_chunk(target, tested, n_perm, seed, grid, two_sided, thr, root, tree):
         target = target * (rs.randint(2, size=(n, 1)) * 2 - 1)  # flips accumulate, as in nilearn
         t = _t_of(target, tested, n)[:, 0]
         if not np.all(np.isfinite(t)):
-            raise NonFinite
+            raise _NonFinite
         max_t[i] = np.max(np.fabs(t)) if two_sided else np.max(t)
-        score = tfce_scores(t, grid, two_sided, root, tree)
+        score = _tfce_scores(t, grid, two_sided, root, tree)
         max_tfce[i] = np.max(np.fabs(score))
         if thr is not None:
-            _, sizes, masses = clusters(t, grid, thr, two_sided)
+            _, sizes, masses = _clusters(t, grid, thr, two_sided)
             max_size[i] = sizes.max() if sizes.size else 0
             max_mass[i] = max(masses.max(), 0) if masses.size else 0
     return max_t, max_tfce, max_size, max_mass
 
 
-def flip_tfce(
+def _flip_tfce(
     x: np.ndarray,
     m: np.ndarray,
     *,
@@ -414,9 +414,9 @@ def flip_tfce(
         thr = stats.t.isf(threshold / 2, df=n - 1) if two_sided else stats.t.isf(threshold, df=n - 1)
         if not thr > 0:
             return None
-    grid = make_grid(m)
-    root = root_table(grid.n)
-    tfce_obs = tfce_scores(t_obs, grid, two_sided, root, tree)
+    grid = _make_grid(m)
+    root = _root_table(grid.n)
+    tfce_obs = _tfce_scores(t_obs, grid, two_sided, root, tree)
     sizes = _chunks(n_perm, n_jobs)
     rng = np.random.RandomState(random_state)
     seeds = [rng.randint(1, np.iinfo(np.int32).max - 1) for _ in sizes]
@@ -429,7 +429,7 @@ def flip_tfce(
                 parts = list(pool.map(lambda a: _run_chunk(*a), args))
         else:
             parts = [_run_chunk(*a) for a in args]
-    except NonFinite:
+    except _NonFinite:
         return None
     h0_t, h0_tfce, h0_size, h0_mass = (np.concatenate(p) for p in zip(*parts))
     stat = np.fabs(t_obs) if two_sided else t_obs
@@ -444,7 +444,7 @@ def flip_tfce(
         "h0_max_tfce": h0_tfce,
     }
     if thr is not None:
-        labels, c_sizes, c_masses = clusters(t_obs, grid, thr, two_sided)
+        labels, c_sizes, c_masses = _clusters(t_obs, grid, thr, two_sided)
         size_of = np.concatenate([[0], c_sizes])
         mass_of = np.concatenate([[0.0], c_masses])
         out["p_size"] = _via_log(_null_p(size_of, h0_size)[labels])
