@@ -19,7 +19,7 @@ import numpy as np
 
 from repalign.core.progress import progress_bar
 from repalign.core.threads import single_threaded
-from repalign.core.validation import check_int, check_strings
+from repalign.core.validation import check_bool, check_int, check_strings
 from repalign.io import paths
 from repalign.io.cache import CACHE_VERSION, content_key
 from repalign.io.rows import cached_rows
@@ -252,9 +252,7 @@ def encode_text(
     """
     texts = check_strings(texts, "texts")
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    for flag, value in (("progress", progress), ("cache", cache)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{flag} must be True or False; got {type(value).__name__} {value!r:.20}")
+    progress, cache = check_bool(progress, "progress"), check_bool(cache, "cache")
     many = isinstance(layer, (list, tuple))
     if many:
         if not layer:

@@ -12,7 +12,7 @@ import numpy as np
 
 from repalign.core.progress import progress_bar
 from repalign.core.threads import single_threaded
-from repalign.core.validation import check_choice, check_images, check_int
+from repalign.core.validation import check_bool, check_choice, check_images, check_int
 from repalign.io.cache import CACHE_VERSION, content_key
 from repalign.io.rows import cached_rows
 from repalign.stimuli.images import to_rgb
@@ -214,9 +214,7 @@ def image_features(
     numpy.ndarray of shape (n_images, n_features), or dict of them.
     """
     check_choice(model, "model", IMAGE_MODELS)
-    for flag, value in (("progress", progress), ("cache", cache)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{flag} must be True or False; got {type(value).__name__} {value!r:.20}")
+    progress, cache = check_bool(progress, "progress"), check_bool(cache, "cache")
     single = layer is None or isinstance(layer, str)
     layers = ("head",) if layer is None else ((layer,) if isinstance(layer, str) else tuple(layer))
     if not layers:
