@@ -247,3 +247,43 @@ def test_group_searchlight_refuses_crossnobis():
     data, mask, runs, conds, models, _ = _runs_data()
     with pytest.raises(ValueError, match="call searchlight_rsa for each subject"):
         group_searchlight([data], mask, models[0], metric="crossnobis", progress=False)
+
+
+@pytest.mark.parametrize("shrinkage", ["diag", "eye"])
+def test_compiled_noise_covariance_equals_the_numpy_path(shrinkage, monkeypatch):
+    # the compiled shrinkage (kernels._shrunk_covariance) sums in another order than
+    # _WhitenedEngine._covariance (numpy): the maps agree to rounding, spheres cut by the mask included
+    import repalign.searchlight.crossnobis as cn
+
+    if not cn.HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    data, mask, runs, conds, models, residuals = _runs_data(seed=7)
+    kw = dict(radius=2, metric="crossnobis", runs=runs, conditions=conds, residuals=residuals, progress=False)
+    compiled = searchlight_rsa(data, mask, models, shrinkage=shrinkage, method="pearson", **kw)
+    monkeypatch.setattr(cn, "HAVE_NUMBA", False)
+    plain = searchlight_rsa(data, mask, models, shrinkage=shrinkage, method="pearson", **kw)
+    assert np.isfinite(compiled[:, mask]).all()
+    np.testing.assert_allclose(compiled, plain, rtol=0, atol=1e-12)
+
+
+def test_compiled_noise_covariance_kernel_equals_its_numpy_twin():
+    # kernels._shrunk_covariance against _WhitenedEngine._covariance on spheres with padding voxels
+    import repalign.searchlight.crossnobis as cn
+    from repalign.searchlight.kernels import HAVE_NUMBA, _shrunk_covariance
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(3)
+    b, v, t = 5, 9, 14
+    counts = np.array([9, 7, 4, 9, 2])
+    r = rng.normal(size=(b, v, t)) + 0.4 * rng.normal(size=(b, 1, t))
+    r -= r.mean(2, keepdims=True)
+    r[np.arange(v)[None, :] >= counts[:, None]] = 0.0  # padding rows last
+    valid = np.arange(v)[None, :] < counts[:, None]
+    for shrinkage in ("diag", "eye"):
+        eng = cn._WhitenedEngine(np.zeros((1, 3)), None, None, shrinkage, t - 1)
+        want = eng._covariance(r, valid)
+        got = np.matmul(r, r.transpose(0, 2, 1))
+        _shrunk_covariance(got, r, counts, float(t - 1), shrinkage == "diag")
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+        assert not np.allclose(want, np.matmul(r, r.transpose(0, 2, 1)) / (t - 1))  # it did shrink

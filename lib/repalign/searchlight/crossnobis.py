@@ -14,11 +14,13 @@ from a batched Cholesky solve per chunk of centres (:class:`_WhitenedEngine`, al
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from repalign.core.validation import check_choice, check_int, check_seed
 from repalign.searchlight.inputs import _masked_patterns, _numeric_array
+from repalign.searchlight.kernels import HAVE_NUMBA, _shrunk_covariance
 from repalign.searchlight.spheres import _Neighbours
 
 __all__ = ["SimulatedRuns", "simulate_runs"]
@@ -48,6 +50,11 @@ class _Design:
     n_cond: int
     levels: np.ndarray  # condition labels, in RDM order (numpy.unique)
     balanced: bool = False  # every condition observed equally often in every run
+
+    @cached_property
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column indices of the condensed RDM's pairs (``numpy.triu_indices(n_cond, k=1)``)."""
+        return np.triu_indices(self.n_cond, k=1)
 
     def stacked(self, cell_means: np.ndarray) -> np.ndarray:
         """Balanced designs: cell means ``(n, R * C)`` -> ``(n, (R + 1) * C)``, the run sum, then each run.
@@ -96,7 +103,7 @@ def _balanced_rdm_rows(diag, off, counts, design: _Design) -> np.ndarray:
     """Condensed crossnobis RDMs ``(b, n_pairs)`` of a balanced design from ``R (R - 1) K`` (see
     ``_Design.stacked``): its diagonal ``(b, C)``, its condensed off-diagonal ``(b, n_pairs)``, voxel counts ``(b, 1)``."""
     r = design.n_runs
-    i, j = np.triu_indices(design.n_cond, k=1)
+    i, j = design.pairs
     with np.errstate(divide="ignore", invalid="ignore"):
         return (diag[:, i] + diag[:, j] - 2.0 * off) / (r * (r - 1) * counts)
 
@@ -106,7 +113,7 @@ def _rdm_rows(gram: np.ndarray, counts: np.ndarray, design: _Design) -> np.ndarr
     b, r, c = gram.shape[0], design.n_runs, design.n_cond
     g = gram.reshape(b, r, c, r, c).transpose(0, 2, 4, 1, 3).reshape(b, c, c, r * r)
     k = np.einsum("bcdk,ck->bcd", g, design.weights)  # k[i, j] = train_i P test_j, averaged over folds
-    i, j = np.triu_indices(c, k=1)
+    i, j = design.pairs
     d = np.einsum("bii->bi", k)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (d[:, i] + d[:, j] - k[:, i, j] - k[:, j, i]) / counts[:, None]
@@ -193,22 +200,33 @@ class _WhitenedEngine:
 
     def rdm_rows(self, centres: np.ndarray, design: _Design) -> np.ndarray:
         """Condensed crossnobis RDMs ``(b, n_pairs)`` of ``centres``."""
-        from scipy.linalg import solve_triangular
+        from scipy.linalg import lapack
 
         idx, counts = self.nb(centres)
-        valid = idx < self.nb.n
-        cov = self._covariance(self.residuals[idx], valid)
-        m = self.patterns[idx]  # (b, V, RC), zero on padding voxels
+        r = self.residuals[idx]
+        if HAVE_NUMBA:  # the shrinkage of _covariance in one compiled pass per sphere
+            cov = np.matmul(r, r.transpose(0, 2, 1))
+            _shrunk_covariance(cov, r, counts, float(self.dof), self.shrinkage == "diag")
+        else:
+            cov = self._covariance(r, idx < self.nb.n)
         chol = np.linalg.cholesky(cov)
-        z = solve_triangular(chol, m, lower=True, check_finite=False)  # L^-1 M^T: the whitened cell means
+        # the whitened cell means z = L^-1 M, stored transposed (b, RC, V): each zt[k].T is Fortran-ordered,
+        # so LAPACK's triangular solve (with L.T, the Fortran view of L) overwrites it in place
+        zt = np.ascontiguousarray(self.patterns[idx].transpose(0, 2, 1))  # zero on padding voxels
+        for k in range(zt.shape[0]):
+            _, info = lapack.dtrtrs(chol[k].T, zt[k].T, lower=0, trans=1, overwrite_b=1)
+            if info != 0:  # pragma: no cover - a Cholesky factor has a non-zero diagonal
+                raise np.linalg.LinAlgError(f"triangular solve failed (info={info})")
         if not design.balanced:
-            return _rdm_rows(np.matmul(z.transpose(0, 2, 1), z), counts.astype(np.float64), design)
+            return _rdm_rows(np.matmul(zt, zt.transpose(0, 2, 1)), counts.astype(np.float64), design)
         # balanced: the kernel averaged over folds from the run sum and the runs (see _Design.stacked)
-        b, v, r, c = z.shape[0], z.shape[1], design.n_runs, design.n_cond
-        runs = np.ascontiguousarray(z).reshape(b, v * r, c)
-        total = z.reshape(b, v, r, c).sum(2)
-        k = np.matmul(total.transpose(0, 2, 1), total) - np.matmul(runs.transpose(0, 2, 1), runs)
-        i, j = np.triu_indices(c, k=1)
+        b, v, r, c = zt.shape[0], zt.shape[2], design.n_runs, design.n_cond
+        runs = zt.reshape(b, r, c, v)
+        total = runs.sum(1)
+        k = np.matmul(total, total.transpose(0, 2, 1))
+        for run in range(r):
+            k -= np.matmul(runs[:, run], runs[:, run].transpose(0, 2, 1))
+        i, j = design.pairs
         return _balanced_rdm_rows(np.einsum("bii->bi", k), k[:, i, j], counts[:, None].astype(np.float64), design)
 
 

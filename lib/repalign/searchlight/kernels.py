@@ -1,10 +1,14 @@
-"""Compiled row kernels of the searchlight (numba): correlation RDMs as sort keys, and sorted-order gathers.
+"""Compiled row kernels of the searchlight (numba): correlation RDMs as sort keys, sorted-order gathers,
+and the shrunk noise covariances of the crossnobis searchlight.
 
-Both kernels repeat, element by element and in the same order, the arithmetic of the numpy code
+The first two repeat, element by element and in the same order, the arithmetic of the numpy code
 they replace in ``repalign.searchlight.engine`` and ``repalign.searchlight.scoring`` (no fast-math,
 no fused multiply-adds), so the maps are bit-for-bit those of the numpy path; they only save the
-temporaries and the passes between them, and they release the GIL, so the searchlight's threads run
-them side by side. Without numba (``pip install numba``), the numpy path runs instead.
+temporaries and the passes between them. The covariance kernel computes what
+``repalign.searchlight.crossnobis._WhitenedEngine._covariance`` computes in numpy, in one pass per
+sphere, with its sums in another order (equal to rounding, ~1e-15 relative). All release the GIL, so
+the searchlight's threads run them side by side. Without numba (``pip install numba``), the numpy
+path runs instead.
 """
 
 from __future__ import annotations
@@ -87,9 +91,89 @@ def _sorted_gather_py(keys, ibits, models, gathered, tied):
         tied[r] = has_tie
 
 
+def _shrunk_covariance_py(s, r, counts, dof, diag_target):
+    """Shrink the residual cross-products ``s`` ``(b, V, V)`` in place into noise covariances.
+
+    ``r`` ``(b, V, T)``: each sphere's centred residuals (its ``counts[k]`` voxels first, then zero
+    padding rows, which get variance 1 and no covariance). ``diag_target``: Schäfer & Strimmer's
+    target (rsatoolbox's ``"shrinkage_diag"``), else Ledoit & Wolf's (``"shrinkage_eye"``). The
+    arithmetic of ``_WhitenedEngine._covariance``, sums in another order.
+    """
+    b, v, t = r.shape
+    n = float(t)
+    var = np.empty(v)
+    w = np.empty(v)
+    q = np.empty(t)
+    for k in range(b):
+        p = counts[k]
+        sk = s[k]
+        rk = r[k]
+        for i in range(v):
+            var[i] = sk[i, i] / dof if i < p else 1.0
+            w[i] = 1.0 / var[i]
+        if diag_target:
+            # a: sum over valid off-diagonal pairs of the variance of r_it r_jt; c: of their squared mean
+            for u in range(t):
+                q[u] = 0.0
+            s4w = 0.0
+            for i in range(p):
+                x4 = 0.0
+                wi = w[i]
+                for u in range(t):
+                    x2 = rk[i, u] * rk[i, u]
+                    q[u] += wi * x2
+                    x4 += x2 * x2
+                s4w += x4 * wi * wi
+            qq = 0.0
+            for u in range(t):
+                qq += q[u] * q[u]
+            a = (qq - s4w) / (n - 1.0)
+            off = 0.0  # sum over i != j of s_ij^2 w_i w_j (s symmetric: twice the lower triangle)
+            for i in range(1, p):
+                row = 0.0
+                for j in range(i):
+                    row += sk[i, j] * sk[i, j] * w[j]
+                off += row * w[i]
+            c = 2.0 * off / ((n - 1.0) * (n - 1.0))
+            lam = n / (dof * dof) * (a - c) / c if c > 0 else 0.0
+            lam = min(max(lam, 0.0), 1.0)
+            scale = (1.0 - lam) / dof
+            for i in range(p):  # rows and columns of padding voxels are zero
+                for j in range(p):
+                    sk[i, j] *= scale
+            for i in range(v):
+                sk[i, i] = var[i]
+        else:
+            ss = 0.0
+            tr = 0.0
+            for i in range(p):
+                for j in range(p):
+                    x = sk[i, j] / n
+                    ss += x * x
+                tr += sk[i, i] / n
+            col2 = 0.0
+            for u in range(t):
+                col = 0.0
+                for i in range(p):
+                    col += rk[i, u] * rk[i, u]
+                col2 += col * col
+            b2 = (col2 / n - ss) / n
+            m = tr / p
+            d2 = ss - 2.0 * m * tr + m * m * p
+            b2 = min(d2, b2)
+            scale = (d2 - b2) / d2 * n / dof / n
+            shift = b2 / d2 * m * n / dof
+            for i in range(p):
+                for j in range(p):
+                    sk[i, j] *= scale
+            for i in range(v):
+                sk[i, i] = sk[i, i] + shift if i < p else 1.0
+
+
 if HAVE_NUMBA:
+    _shrunk_covariance = numba.njit(nogil=True, cache=True, error_model="numpy")(_shrunk_covariance_py)
     _correlation_rows = numba.njit(nogil=True, cache=True)(_correlation_rows_py)
     _correlation_keys = numba.njit(nogil=True, cache=True)(_correlation_keys_py)
     _sorted_gather = numba.njit(nogil=True, cache=True)(_sorted_gather_py)
 else:  # pragma: no cover
-    _correlation_rows = _correlation_keys = _sorted_gather = None
+    _correlation_rows = _correlation_keys = _sorted_gather = _shrunk_covariance = None
