@@ -101,6 +101,20 @@ def _levels(values: np.ndarray, h: np.ndarray) -> np.ndarray:
     return top
 
 
+def _find_root_py(parent, a):
+    """Root of ``a``'s union-find tree, halving the path on the way (each visited node skips its parent)."""
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+if HAVE_NUMBA:
+    _find_root = numba.njit(nogil=True, cache=True, inline="always")(_find_root_py)
+else:  # pragma: no cover - exercised where numba is missing
+    _find_root = _find_root_py
+
+
 def _tfce_tree_py(order, top, nbr, root, h2, out):
     """TFCE score ``out[v]`` of the active voxels ``order`` (sorted by decreasing ``top``, levels 1..K).
 
@@ -144,14 +158,8 @@ def _tfce_tree_py(order, top, nbr, root, h2, out):
                 u = nbr[v, j]
                 if u < 0 or not on[u]:
                     continue
-                a = v
-                while parent[a] != a:
-                    parent[a] = parent[parent[a]]
-                    a = parent[a]
-                b = u
-                while parent[b] != b:
-                    parent[b] = parent[parent[b]]
-                    b = parent[b]
+                a = _find_root(parent, v)
+                b = _find_root(parent, u)
                 if a == b:
                     continue
                 if size[a] < size[b]:
@@ -183,17 +191,9 @@ def _tfce_tree_py(order, top, nbr, root, h2, out):
             node_parent[n_nodes] = -1
             n_nodes += 1
         for i in range(n_prev):
-            a = prev_root[i]
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            node_parent[prev_node[i]] = node_of_root[a]
+            node_parent[prev_node[i]] = node_of_root[_find_root(parent, prev_root[i])]
         for i in range(start, p):
-            a = order[i]
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            vox_node[i] = node_of_root[a]
+            vox_node[i] = node_of_root[_find_root(parent, order[i])]
         for i in range(n_roots):
             prev_root[i] = roots[i]
             prev_node[i] = node_of_root[roots[i]]
