@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -53,13 +54,21 @@ class BootstrapResult:
         )
 
 
+@lru_cache(maxsize=8)
+def _upper_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.triu_indices(n, k=1)``, computed once per ``n`` (read-only: every resample reuses them)."""
+    iu, ju = np.triu_indices(n, k=1)
+    iu.flags.writeable = ju.flags.writeable = False
+    return iu, ju
+
+
 def _resampled_pairs(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row and column indices of the pairs of resampled stimuli ``idx``, without the pairs of a stimulus with its copy.
 
     A stimulus drawn twice forms a pair with its own copy whose dissimilarity is zero by
     construction; those pairs are dropped, the other pairs (duplicates included) are kept.
     """
-    iu, ju = np.triu_indices(idx.size, k=1)
+    iu, ju = _upper_pairs(idx.size)
     keep = idx[iu] != idx[ju]
     return idx[iu[keep]], idx[ju[keep]]
 
@@ -77,7 +86,7 @@ class _RankedPairs:
 
     def __init__(self, m: np.ndarray):
         n = m.shape[0]
-        self.iu, self.ju = np.triu_indices(n, k=1)
+        self.iu, self.ju = _upper_pairs(n)
         values = m[self.iu, self.ju]
         self.order = np.argsort(values, kind="stable")
         ordered = values[self.order]
@@ -189,11 +198,11 @@ def bootstrap_rdm_correlation(
     if over != "stimuli" and (sa.shape[0] < 2 or sb.shape[0] < 2):
         raise ValueError(f"over={over!r} needs stacks of at least 2 participants in both a and b")
     n = sa.shape[1]
-    estimate = compare_rdms(sa.mean(0), sb.mean(0), method=method)
+    means = sa.mean(0), sb.mean(0)
+    estimate = compare_rdms(*means, method=method)
     stats = np.empty(n_boot)
     ranked = None  # stimuli alone resampled, rank statistics, exactly symmetric RDMs: rank each RDM's pairs once
     if over == "stimuli" and method in ("spearman", "rho_a"):
-        means = sa.mean(0), sb.mean(0)
         if all(np.array_equal(m, m.T) for m in means):
             ranked = tuple(_RankedPairs(m) for m in means)
     for k in progress_bar(range(n_boot), enabled=progress, desc="bootstrap"):
