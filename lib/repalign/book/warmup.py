@@ -15,6 +15,7 @@ caption here, in one fixed list, makes the stored rows the same whichever chapte
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 
 from repalign.core.progress import progress_bar
 from repalign.core.validation import check_int
@@ -33,6 +34,13 @@ _TEXT_LAYERS = {"mpnet": 13, "minilm": 7}
 
 def _captions() -> tuple[list[str], list[str]]:
     """The captions to embed (in a fixed order, duplicates dropped), and those whose layers are read."""
+    every, layered = _caption_lists()
+    return list(every), list(layered)
+
+
+@lru_cache(maxsize=1)
+def _caption_lists() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """:func:`_captions`, computed once per process (both jobs need them; with ``workers=1`` one process runs both)."""
     from repalign.stimuli import load_stimuli
 
     every, layered = [], []
@@ -44,7 +52,7 @@ def _captions() -> tuple[list[str], list[str]]:
         if name == "nsd_special100":
             layered += [c for caps in stimuli.captions for c in caps[:_N_CAPTIONS]]
             every += list(stimuli.meta["gpt4_caption"])
-    return list(dict.fromkeys(every)), list(dict.fromkeys(layered))
+    return tuple(dict.fromkeys(every)), tuple(dict.fromkeys(layered))
 
 
 def _mpnet_embeddings() -> dict[str, float]:
