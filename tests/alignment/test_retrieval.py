@@ -331,6 +331,72 @@ class TestFastFoldMaps:
         _same_result(fast, A.cv_retrieval(X, Y, rule="csls", **kw))
         assert len(calls) == 10
 
+    @pytest.mark.parametrize(("n", "p", "d"), [(60, 90, 50), (40, 100, 39), (80, 30, 29)])
+    def test_gram_basis_spans_the_top_principal_subspace(self, n, p, d):
+        """The basis from the bottom eigenpairs only equals the top-d eigenvectors of the Gram matrix up to a
+        rotation: same projector, same principal coordinates (T L)(T L).T = U_d s_d**2 U_d.T, orthonormal axes."""
+        from scipy.linalg import eigh
+
+        from repalign.alignment.retrieval import _basis_t_times, _gram_basis, _times_basis
+
+        rng = np.random.default_rng(n + p + d)
+        A0 = rng.normal(size=(n, 5)) @ rng.normal(size=(5, p)) + 0.3 * rng.normal(size=(n, p)) + 4.0
+        A0 -= A0.mean(0)
+        G = A0 @ A0.T
+        w, U = eigh(G)
+        Ud, wd = U[:, ::-1][:, :d], w[::-1][:d]
+        basis = _gram_basis(A0, d)
+        for given in (None, G):
+            got = _gram_basis(A0, d, given)
+            for a, b in zip(got, basis):
+                np.testing.assert_array_equal(a, b)
+        V, C, L = basis
+        T = _times_basis(np.eye(n), basis)
+        assert T.shape == (n, d) and V.shape == (n, n - d) and np.allclose(np.triu(L, 1), 0)
+        np.testing.assert_allclose(T.T @ T, np.eye(d), atol=1e-13)
+        np.testing.assert_allclose(T @ T.T, Ud @ Ud.T, atol=1e-11)  # the same subspace
+        np.testing.assert_allclose(L @ L.T, T.T @ G @ T, atol=1e-11 * w[-1])
+        np.testing.assert_allclose((T @ L) @ (T @ L).T, (Ud * wd) @ Ud.T, atol=1e-11 * w[-1])
+        P = A0.T @ T @ np.linalg.inv(L).T  # the principal axes, up to a rotation: orthonormal
+        np.testing.assert_allclose(P.T @ P, np.eye(d), atol=1e-10)
+        np.testing.assert_allclose(A0 @ P, T @ L, atol=1e-10 * np.sqrt(w[-1]))
+        Z = rng.normal(size=(7, n))
+        np.testing.assert_allclose(_times_basis(Z, basis), Z @ T, atol=1e-12)
+        np.testing.assert_allclose(_basis_t_times(basis, Z.T), T.T @ Z.T, atol=1e-12)
+
+    def test_gram_basis_refuses_ill_conditioned_subspaces(self):
+        from repalign.alignment.retrieval import _gram_basis
+
+        rng = np.random.default_rng(4)
+        A0 = rng.normal(size=(30, 8)) @ rng.normal(size=(8, 40))  # rank 8 (centred: 7 or 8)
+        A0 -= A0.mean(0)
+        assert _gram_basis(A0, 20) is None  # kept eigenvalues are zero
+        assert _gram_basis(A0, 7) is not None
+        s = np.ones(29)  # a tie between the last kept and the first dropped eigenvalue
+        Q = np.linalg.qr(np.hstack([np.ones((30, 1)), rng.normal(size=(30, 29))]))[0][:, 1:]
+        assert _gram_basis(Q * s, 20) is None
+        assert _gram_basis(np.zeros((10, 5)), 4) is None
+
+    @pytest.mark.parametrize(("dx", "dy", "n"), [(12, 30, 150), (30, 12, 150), (50, 45, 40), (45, 50, 40)])
+    @pytest.mark.parametrize("baselines", [False, True])
+    def test_reduced_sides_take_the_fast_path(self, monkeypatch, dx, dy, n, baselines):
+        """X reduced, Y reduced (back-projection through Y's basis), or both (to n_train - 1): every fold
+        takes the fast path and gives the SVD path's ranks, top lists and P@k."""
+        from repalign.alignment import retrieval
+
+        rng = np.random.default_rng(dx * dy + n)
+        z = rng.normal(size=(n, 4))
+        X = z @ rng.normal(size=(4, dx)) + 0.8 * rng.normal(size=(n, dx))
+        Y = z @ rng.normal(size=(4, dy)) + 0.8 * rng.normal(size=(n, dy))
+        kw = dict(ks=(1, 3, 5), seed=5, baselines=baselines)
+        calls = []
+        monkeypatch.setattr(retrieval, "_procrustes", lambda *a: calls.append(1) or _procrustes(*a))
+        fast = A.cv_retrieval(X, Y, **kw)
+        assert not calls
+        monkeypatch.setattr(retrieval, "_RCOND", np.inf)
+        _same_result(fast, A.cv_retrieval(X, Y, **kw))
+        assert len(calls) == (10 if baselines else 5)
+
     def test_square_polar_of_an_ill_conditioned_matrix(self):
         from repalign.alignment.orthogonal import _square_polar
 

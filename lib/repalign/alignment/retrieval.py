@@ -255,14 +255,53 @@ class RetrievalResult:
 _RCOND = 1e-8
 
 
-def _gram_axes(A: np.ndarray, d: int, gram: np.ndarray | None = None):
-    """``(U_d, s_d)``: ``A @ P = U_d * s_d`` for the top-``d`` principal axes ``P = A.T @ U_d / s_d`` of the
-    centred rows ``A`` (eigenvectors of ``gram = A @ A.T``, computed if not given); ``None``: ill-conditioned."""
-    w, U = np.linalg.eigh(A @ A.T if gram is None else gram)
-    w, U = w[::-1], U[:, ::-1]
-    if not w[0] > 0 or w[d - 1] <= w[0] * _RCOND or (d < w.size and w[d - 1] - w[d] <= w[0] * _RCOND):
+def _gram_basis(A: np.ndarray, d: int, gram: np.ndarray | None = None):
+    """The top-``d`` principal subspace of the centred rows ``A``, from the *bottom* eigenpairs of their Gram matrix.
+
+    Returns ``(V, C, L)``, or ``None`` (ill-conditioned). With ``b = n - d`` (``n`` rows), the columns of
+    ``T = E - V @ C`` (``E``: the last ``d`` columns of the identity; ``V``: ``(n, b)``, ``C``: ``(b, d)``) are an
+    orthonormal basis of the top-``d`` eigenspace of ``gram = A @ A.T`` (computed if not given): the last ``d``
+    columns of the Householder ``Q = I - V S V.T`` (compact WY, ``C = S @ V[b:].T``) of the ``b`` bottom
+    eigenvectors. ``L`` is the lower Cholesky factor of ``T.T @ gram @ T``: the axes ``P = A.T @ T @ L^-T`` are
+    orthonormal and span the top-``d`` principal axes, and the coordinates are ``A @ P = T @ L`` (the principal
+    coordinates up to a rotation, which no Procrustes map depends on). Only the ``b + 1`` smallest eigenpairs
+    are computed (``scipy.linalg.eigh`` with ``subset_by_index``), not the full eigenproblem.
+    """
+    from scipy.linalg import cholesky, eigh, qr
+
+    G = A @ A.T if gram is None else gram
+    n = G.shape[0]
+    b = n - d
+    w, U = eigh(G, subset_by_index=(0, b), driver="evr", check_finite=False)  # ascending: w[b] is the last kept
+    top = np.linalg.norm(G)  # >= the largest eigenvalue: a slightly stricter test than with the eigenvalue
+    if not top > 0 or w[b] <= top * _RCOND or w[b] - w[b - 1] <= top * _RCOND:
         return None
-    return U[:, :d], np.sqrt(w[:d])
+    (h, tau), _ = qr(U[:, :b], mode="raw", check_finite=False)  # Q = H_1 ... H_b, Q[:, :b] = U[:, :b] (signs)
+    V = np.tril(h[:, :b], -1)
+    V[np.arange(b), np.arange(b)] = 1.0
+    S, vv = np.zeros((b, b)), V.T @ V
+    for i in range(b):  # the triangular factor of the compact WY form (LAPACK's dlarft)
+        S[:i, i] = -tau[i] * (S[:i, :i] @ vv[:i, i])
+        S[i, i] = tau[i]
+    C = S @ V[b:].T
+    GT = G[:, b:] - (G @ V) @ C
+    try:
+        L = cholesky(GT[b:] - C.T @ (V.T @ GT), lower=True, check_finite=False)  # T.T G T
+    except np.linalg.LinAlgError:
+        return None
+    return V, C, L
+
+
+def _basis_t_times(basis, B: np.ndarray) -> np.ndarray:
+    """``T.T @ B`` for the basis ``T = E - V @ C`` of :func:`_gram_basis`."""
+    V, C, _ = basis
+    return B[V.shape[1] :] - C.T @ (V.T @ B)
+
+
+def _times_basis(Z: np.ndarray, basis) -> np.ndarray:
+    """``Z @ T`` for the basis ``T = E - V @ C`` of :func:`_gram_basis`."""
+    V, C, _ = basis
+    return Z[:, V.shape[1] :] - (Z @ V) @ C
 
 
 def _fast_queries(Xc, Yc, Xq, targets, dim_match, cross=None, gram=None):
@@ -270,25 +309,34 @@ def _fast_queries(Xc, Yc, Xq, targets, dim_match, cross=None, gram=None):
     training rows; ``R`` fitted on ``Xc`` and ``Yc[order]``, both centred); ``None``: use the SVD path.
 
     ``cross``: ``Xc.T @ Yc`` (no PCA), ``gram``: ``(Xc @ Xc.T, Xq @ Xc.T)`` (PCA of X), when already known.
+    A PCA-reduced side is in the coordinates ``T @ L`` of :func:`_gram_basis`: ``Xc @ Px = Tx @ Lx`` and
+    ``Xq @ Px = (Xq @ Xc.T) @ Tx @ Lx^-T``; ``Yc @ Py = Ty @ Ly``, and the map goes back through
+    ``Py.T = Ly^-1 @ Ty.T @ Yc``.
     """
+    from scipy.linalg import solve_triangular
+    from scipy.linalg.blas import dtrmm
+
     dx, dy = Xc.shape[1], Yc.shape[1]
-    Xr, Yr, Xqr, Uy = Xc, Yc, Xq, None
+    Xqr, Yr, bx, by = Xq, Yc, None, None
     if dim_match == "pca" and dx != dy:
         d = min(dx, dy, Xc.shape[0] - 1)
         if d < dx:
             gx, kq = gram if gram is not None else (None, Xq @ Xc.T)
-            ax = _gram_axes(Xc, d, gx)
-            if ax is None:
+            if (bx := _gram_basis(Xc, d, gx)) is None:
                 return None
-            Xr, Xqr = ax[0] * ax[1], (kq @ ax[0]) / ax[1]
+            Xqr = solve_triangular(bx[2], _times_basis(kq, bx).T, lower=True, check_finite=False).T
         if d < dy:
-            ay = _gram_axes(Yc, d)
-            if ay is None:
+            if (by := _gram_basis(Yc, d)) is None:
                 return None
-            (Uy, sy), Yr = ay, ay[0] * ay[1]
+            Yr = _times_basis(np.eye(Yc.shape[0]), by) @ by[2]  # Ty @ Ly
     out = []
     for order in targets:
-        M = cross if isinstance(order, slice) and cross is not None else Xr.T @ Yr[order]
+        if isinstance(order, slice) and cross is not None:
+            M = cross
+        elif bx is None:
+            M = Xc.T @ Yr[order]
+        else:  # Xr.T Yr = Lx.T (Tx.T Yr)
+            M = dtrmm(1.0, bx[2], _basis_t_times(bx, Yr[order]), lower=1, trans_a=1)
         tall = M.shape[0] > M.shape[1]
         if M.shape[0] == M.shape[1]:  # PCA-matched widths: often too ill-conditioned for the eigen-route
             Q = _square_polar(M, Xqr, _RCOND)
@@ -300,8 +348,8 @@ def _fast_queries(Xc, Yc, Xq, targets, dim_match, cross=None, gram=None):
             Q = ((Xqr @ parts[1].T) @ parts[0].T) @ M
         if Q is None:
             return None
-        if Uy is not None:  # back from the PCA axes of Y: Py.T = (Uy / sy).T @ Yc
-            Q = ((Q / sy) @ Uy.T) @ Yc
+        if by is not None:  # back from the PCA axes of Y: Q Py.T = (Q Ly^-1) (Ty.T Yc)
+            Q = solve_triangular(by[2], Q.T, lower=True, trans="T", check_finite=False).T @ _basis_t_times(by, Yc)
         out.append(Q)
     return out
 
