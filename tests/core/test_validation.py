@@ -62,6 +62,20 @@ class TestCheckInt:
         assert v.check_int(2, "k", minimum=2, maximum=2) == 2
 
 
+class TestCheckJobs:
+    def test_none_is_every_core_this_process_may_use(self):
+        import os
+
+        expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        assert v.check_jobs(None) == expected >= 1
+        assert v.check_jobs(np.int64(3)) == 3
+
+    @pytest.mark.parametrize(("bad", "error"), [(0, ValueError), (-1, ValueError), (2.0, TypeError), (True, TypeError)])
+    def test_refuses_non_positive_and_non_integers_naming_the_argument(self, bad, error):
+        with pytest.raises(error, match="n_jobs must be"):
+            v.check_jobs(bad)
+
+
 class TestCheckFinite:
     def test_counts_bad_values(self):
         arr = np.array([1.0, np.nan, np.inf, -np.inf, 2.0])

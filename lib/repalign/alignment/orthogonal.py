@@ -339,15 +339,24 @@ def random_orthogonal(dx: int, dy: int, *, seed=0) -> np.ndarray:
     return q if dx >= dy else q.T
 
 
-def _times_random_orthogonal(A: np.ndarray, dy: int, rng: np.random.Generator) -> np.ndarray:
-    """``A @ random_orthogonal(A.shape[1], dy, seed=rng)`` (same draws), without forming ``Q`` when ``dx >= dy``.
+def _haar_draw(dx: int, dy: int, rng: np.random.Generator) -> np.ndarray:
+    """The Gaussian draw behind ``random_orthogonal(dx, dy, seed=rng)`` (shape ``(max(dx, dy), min(dx, dy))``)."""
+    return rng.standard_normal((max(dx, dy), min(dx, dy)))
 
-    ``scipy.linalg.qr_multiply`` applies the Householder reflectors of the QR to ``A`` directly.
-    """
-    dx = A.shape[1]
-    if dx < dy:
-        return A @ random_orthogonal(dx, dy, seed=rng)
+
+def _times_drawn_orthogonal(A: np.ndarray, dy: int, draw: np.ndarray) -> np.ndarray:
+    """``A @ Q`` for the semi-orthogonal ``Q`` that :func:`random_orthogonal` makes of the Gaussian ``draw``
+    (:func:`_haar_draw`), without forming ``Q`` when ``dx >= dy``: ``scipy.linalg.qr_multiply`` applies the
+    Householder reflectors of the QR to ``A`` directly."""
+    if A.shape[1] < dy:
+        q, r = np.linalg.qr(draw)
+        return A @ (q * np.sign(np.diag(r))).T
     from scipy.linalg import qr_multiply
 
-    aq, r = qr_multiply(rng.standard_normal((dx, dy)), A, mode="right")
+    aq, r = qr_multiply(draw, A, mode="right")
     return aq * np.sign(np.diag(r))
+
+
+def _times_random_orthogonal(A: np.ndarray, dy: int, rng: np.random.Generator) -> np.ndarray:
+    """``A @ random_orthogonal(A.shape[1], dy, seed=rng)`` (same draws), without forming ``Q`` when ``dx >= dy``."""
+    return _times_drawn_orthogonal(A, dy, _haar_draw(A.shape[1], dy, rng))

@@ -10,15 +10,16 @@ from repalign.alignment.orthogonal import (
     DIM_MATCH,
     _bases,
     _check_pair,
+    _haar_draw,
     _pca_basis,
     _polar_parts,
     _procrustes,
     _square_polar,
-    _times_random_orthogonal,
+    _times_drawn_orthogonal,
     _unit_rows,
 )
 from repalign.core.intervals import Interval, t_interval
-from repalign.core.validation import check_choice, check_int, check_matrix, check_seed
+from repalign.core.validation import check_choice, check_int, check_jobs, check_matrix, check_seed
 
 __all__ = [
     "CANDIDATES",
@@ -378,6 +379,7 @@ def cv_retrieval(
     normalize: bool = True,
     baselines: bool = True,
     n_components: int | None = None,
+    n_jobs: int | None = None,
 ) -> RetrievalResult:
     """Cross-validated retrieval of ``Y`` items from ``X`` items through a Procrustes map.
 
@@ -414,6 +416,10 @@ def cv_retrieval(
         principal axes, fitted on that fold's training items only, before fitting the map and ranking
         (so spaces of different widths are compared at the same width). ``None`` (default): no reduction
         beyond ``dim_match``.
+    n_jobs : int, optional
+        Threads that take folds in turn, each with one BLAS thread (``None``, the default: every core this
+        process may use; ``1``: one fold after the other with BLAS as configured). The results do not depend
+        on it: the random draws are made in fold order first.
 
     Returns
     -------
@@ -431,6 +437,7 @@ def cv_retrieval(
     csls_k = check_int(csls_k, "csls_k", minimum=1)
     if n_components is not None:
         n_components = check_int(n_components, "n_components", minimum=1, maximum=min(X.shape[1], Y.shape[1]))
+    n_jobs = check_jobs(n_jobs)
     rng = check_seed(seed)
     smallest_pool = n // n_folds if candidates == "test" else n
     if ks[-1] > smallest_pool:
@@ -440,27 +447,44 @@ def cv_retrieval(
 
     folds = list(KFold(n_folds, shuffle=True, random_state=int(rng.integers(2**31 - 1))).split(X))
     names = ("fitted", "shuffled", "random_orthogonal") if baselines else ("fitted",)
-    per_fold = {b: {k: np.empty(n_folds) for k in ks} for b in names}
+    if n_components is not None and (small := [tr.size for tr, _ in folds if n_components > tr.size - 1]):
+        raise ValueError(f"n_components must be < the training fold size ({small[0]}); got {n_components}")
+    # the random draws in fold order (as one fold after the other would make them), then folds in any order
+    draws = [
+        (
+            rng.permutation(tr),
+            _haar_draw(*((X.shape[1], Y.shape[1]) if n_components is None else (n_components,) * 2), rng),
+        )
+        if baselines
+        else None
+        for tr, _ in folds
+    ]
+    full = None if n_components is not None else _shared_products(X, Y, dim_match, folds)
+
+    def one(f, svd=False):
+        tr, te = folds[f]
+        Xf, Yf = X, Y
+        if n_components is not None:  # matched width: PCA of each side, fitted on the training items only
+            Xf, Yf = (A - A[tr].mean(0) for A in (X, Y))
+            Xf, Yf = Xf @ _pca_basis(Xf[tr], n_components), Yf @ _pca_basis(Yf[tr], n_components)
+        queries, used_svd = _fold_queries(Xf, Yf, tr, te, dim_match, draws[f], full, svd)
+        out = {}
+        for b, Q in queries.items():
+            r, sc = _eval_queries(Q, Yf, tr, te, rule, csls_k, candidates)
+            out[b] = {k: np.mean(r < k) for k in ks}
+            if b == "fitted":
+                idx = np.argsort(-sc, axis=1, kind="stable")[:, : ks[-1]]
+                out["_fitted"] = (r, sc.shape[1], te[idx] if candidates == "test" else idx)
+        return out, used_svd
+
+    results = _run_folds(one, len(folds), n_jobs, propagate_svd=full is not None)
+    per_fold = {b: {k: np.array([res[b][k] for res, _ in results]) for k in ks} for b in names}
     ranks, fold_of = np.empty(n, dtype=int), np.empty(n, dtype=int)
     top = np.empty((n, ks[-1]), dtype=int)
-    pools = np.empty(n_folds)
-    X_all, Y_all = X, Y
-    full = {} if n_components is None else None  # products over all items, shared by the folds
-    for f, (tr, te) in enumerate(folds):
-        if n_components is not None:  # matched width: PCA of each side, fitted on the training items only
-            if n_components > tr.size - 1:
-                raise ValueError(f"n_components must be < the training fold size ({tr.size}); got {n_components}")
-            X, Y = (A - A[tr].mean(0) for A in (X_all, Y_all))
-            X, Y = X @ _pca_basis(X[tr], n_components), Y @ _pca_basis(Y[tr], n_components)
-        queries = _fold_queries(X, Y, tr, te, dim_match, baselines, rng, full)
-        for b, Q in queries.items():
-            r, s = _eval_queries(Q, Y, tr, te, rule, csls_k, candidates)
-            for k in ks:
-                per_fold[b][k][f] = np.mean(r < k)
-            if b == "fitted":
-                ranks[te], fold_of[te], pools[f] = r, f, s.shape[1]
-                idx = np.argsort(-s, axis=1, kind="stable")[:, : ks[-1]]
-                top[te] = te[idx] if candidates == "test" else idx
+    pools = np.empty(len(folds))
+    for f, ((_, te), (res, _)) in enumerate(zip(folds, results)):
+        r, pools[f], top[te] = res["_fitted"]
+        ranks[te], fold_of[te] = r, f
     weights = np.array([te.size for _, te in folds]) / n
     return RetrievalResult(
         precision={k: float(np.sum(per_fold["fitted"][k] * weights)) for k in ks},
@@ -480,8 +504,68 @@ def cv_retrieval(
     )
 
 
+def _run_folds(one, n: int, n_jobs: int, propagate_svd: bool) -> list:
+    """``[one(f, svd) for f in range(n)]`` with BLAS single-threaded (the same bits whatever ``n_jobs``).
+
+    ``one(f, svd)`` returns ``(result, took the SVD path)``. With ``propagate_svd``, once a fold takes the SVD
+    path every later fold takes it directly (rank-deficient data fail the fast fold maps in every fold). With
+    ``n_jobs > 1``, threads take the folds in turn (LAPACK releases the GIL) and the results are the same: a fold
+    starts on the SVD path when an earlier fold is already known to need it, and at the end every fold after
+    the first that needed it and took the fast path is redone through the SVD path.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        if n_jobs == 1 or n < 2:
+            results, svd = [], False
+            for f in range(n):
+                results.append(one(f, svd))
+                svd = svd or (propagate_svd and results[-1][1])
+            return results
+        from concurrent.futures import ThreadPoolExecutor
+
+        known = [n]  # a hint: a fold known to need the SVD path (a race here costs time, not results)
+
+        def run(f):
+            res = one(f, propagate_svd and f > known[0])
+            if propagate_svd and res[1]:
+                known[0] = min(known[0], f)
+            return res
+
+        with ThreadPoolExecutor(min(n_jobs, n)) as pool:
+            results = list(pool.map(run, range(n)))
+            # a fold starts on the SVD path only after an earlier one needed it: the first True is the first need
+            first = next((f for f, (_, used) in enumerate(results) if used), n) if propagate_svd else n
+            redo = [f for f in range(first + 1, n) if not results[f][1]]
+            for f, res in zip(redo, pool.map(lambda g: one(g, True), redo)):
+                results[f] = res
+        return results
+
+
+def _reduces_x(dx: int, dy: int, n_train: int, dim_match: str) -> bool:
+    """Whether :func:`_fast_queries` reduces ``X`` to PCA axes for a fold of ``n_train`` training items."""
+    return dim_match == "pca" and dx != dy and min(dx, dy, n_train - 1) < dx
+
+
+def _shared_products(X, Y, dim_match: str, folds) -> dict:
+    """Products over all items that :func:`_fold_products` needs for ``folds`` (computed once, read by every fold).
+
+    ``G = X0 @ X0.T`` when a fold reduces ``X`` to PCA axes; ``X0.T @ Y0`` (and the column sums) when no side is
+    reduced (``X0``, ``Y0``: all items centred)."""
+    dx, dy = X.shape[1], Y.shape[1]
+    full = {}
+    if dim_match == "pca" and dx != dy:
+        if any(_reduces_x(dx, dy, tr.size, dim_match) for tr, _ in folds):
+            X0 = X - X.mean(0)
+            full["G"] = X0 @ X0.T
+        return full
+    X0, Y0 = X - X.mean(0), Y - Y.mean(0)
+    full.update(X0=X0, Y0=Y0, sx=X0.sum(0), sy=Y0.sum(0), XtY=X0.T @ Y0)
+    return full
+
+
 def _fold_products(X, Y, tr, te, dim_match, full: dict):
-    """``(cross, gram)`` of :func:`_fast_queries` from products over all items (computed once, kept in ``full``).
+    """``(cross, gram)`` of :func:`_fast_queries` from the products over all items in ``full`` (:func:`_shared_products`).
 
     ``cross = Xc.T @ Yc`` when no side is PCA-reduced: ``X0.T @ Y0`` minus the test rows (``X0``, ``Y0``: all
     items centred, so no large mean cancels). ``gram = (Xc @ Xc.T, Xq @ Xc.T)`` when ``X`` is: from
@@ -489,19 +573,13 @@ def _fold_products(X, Y, tr, te, dim_match, full: dict):
     """
     dx, dy = X.shape[1], Y.shape[1]
     if dim_match == "pca" and dx != dy:
-        if min(dx, dy, tr.size - 1) == dx:  # X keeps its axes
+        if not _reduces_x(dx, dy, tr.size, dim_match):  # X keeps its axes
             return None, None
-        if "G" not in full:
-            X0 = X - X.mean(0)
-            full["G"] = X0 @ X0.T
         G = full["G"]
         g = G[:, tr].mean(1)
         gtr, c = g[tr], g[tr].mean()
         gram = G[np.ix_(tr, tr)] - gtr[:, None] - (gtr[None, :] - c)
         return None, (gram, G[np.ix_(te, tr)] - g[te][:, None] - (gtr[None, :] - c))
-    if "XtY" not in full:
-        X0, Y0 = X - X.mean(0), Y - Y.mean(0)
-        full.update(X0=X0, Y0=Y0, sx=X0.sum(0), sy=Y0.sum(0), XtY=X0.T @ Y0)
     xt, yt = full["X0"][te], full["Y0"][te]
     mx, my = full["sx"] - xt.sum(0), full["sy"] - yt.sum(0)  # n_tr times the training means of X0, Y0
     # X0.T Y0 - (xt.T yt + n_tr mx my.T): the test rows and the mean term in one product
@@ -509,33 +587,34 @@ def _fold_products(X, Y, tr, te, dim_match, full: dict):
     return np.subtract(full["XtY"], drop, out=drop), None
 
 
-def _fold_queries(X, Y, tr, te, dim_match, baselines, rng, full=None) -> dict:
-    """``{map name: mapped test queries}`` of one fold (fitted map, and both baselines with ``baselines``).
+def _fold_queries(X, Y, tr, te, dim_match, draws=None, full=None, svd: bool = False):
+    """``({map name: mapped test queries}, took the SVD path)`` of one fold: the fitted map, and with ``draws``
+    (the fold's shuffled training order and Gaussian draw for :func:`_times_drawn_orthogonal`) both baselines.
 
-    ``full``: a dict of products over all items shared by the folds (``None``: only the fold's rows)."""
-    shuffled = rng.permutation(tr) if baselines else None
+    ``full``: the products over all items (:func:`_shared_products`; ``None``: only the fold's rows). ``svd``:
+    take the SVD path without trying the fast fold maps first."""
     Xt, Yt = X[tr], Y[tr]
     mx = Xt.mean(0)
     Xc, Yc, Xq = Xt - mx, Yt - Yt.mean(0), X[te] - mx
     orders = [slice(None)]
-    if baselines:  # positions of the shuffled partners among the training rows
+    if draws is not None:  # positions of the shuffled partners among the training rows
         where = np.empty(X.shape[0], dtype=int)
         where[tr] = np.arange(tr.size)
-        orders.append(where[shuffled])
-    svd = full is not None and full.get("svd")  # once a fold needed the SVD path (rank-deficient data), all do
-    cross, gram = (None, None) if full is None or svd else _fold_products(X, Y, tr, te, dim_match, full)
-    fast = None if svd else _fast_queries(Xc, Yc, Xq, orders, dim_match, cross, gram)
+        orders.append(where[draws[0]])
+    fast, used_svd = None, svd
+    if not svd:
+        cross, gram = (None, None) if full is None else _fold_products(X, Y, tr, te, dim_match, full)
+        fast = _fast_queries(Xc, Yc, Xq, orders, dim_match, cross, gram)
     if fast is None:  # the SVD path
-        if full is not None:
-            full["svd"] = True
+        used_svd = True
         bases = _bases(Xc, Yc, dim_match, True)
         fast = [Xq @ _procrustes(Xt, Yt, True, False, dim_match, bases)]
-        if baselines:  # shuffling pairs leaves each side's PCA axes unchanged: reuse them
-            fast.append(Xq @ _procrustes(Xt, Y[shuffled], True, False, dim_match, bases))
+        if draws is not None:  # shuffling pairs leaves each side's PCA axes unchanged: reuse them
+            fast.append(Xq @ _procrustes(Xt, Y[draws[0]], True, False, dim_match, bases))
     queries = dict(zip(("fitted", "shuffled"), fast))
-    if baselines:
-        queries["random_orthogonal"] = _times_random_orthogonal(Xq, Y.shape[1], rng)
-    return queries
+    if draws is not None:
+        queries["random_orthogonal"] = _times_drawn_orthogonal(Xq, Y.shape[1], draws[1])
+    return queries, used_svd
 
 
 def _fold_interval(values: np.ndarray) -> Interval:

@@ -12,6 +12,7 @@ __all__ = [
     "check_finite",
     "check_images",
     "check_int",
+    "check_jobs",
     "check_matrix",
     "check_not_complex",
     "check_real",
@@ -59,6 +60,16 @@ def check_int(value, name: str, minimum: int | None = None, maximum: int | None 
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be <= {maximum}; got {value}")
     return value
+
+
+def check_jobs(n_jobs, name: str = "n_jobs") -> int:
+    """Return the number of threads ``n_jobs`` asks for: an integer ``>= 1``, or ``None`` for every core this
+    process may use (its CPU affinity)."""
+    if n_jobs is None:
+        import os
+
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return check_int(n_jobs, name, minimum=1)
 
 
 def check_finite(arr: np.ndarray, name: str) -> np.ndarray:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repalign.core.validation import check_finite, check_int
+from repalign.core.validation import check_finite
 from repalign.rdm.compute import to_condensed
 
 
@@ -155,12 +155,3 @@ def _model_matrix(model_rdms, n_cond: int) -> tuple[np.ndarray, bool]:
             what = "model_rdms" if single else f"model_rdms[{i}]"
             raise ValueError(f"{what} is constant; its correlation with anything is undefined")
     return np.stack(vecs), single
-
-
-def _check_jobs(n_jobs) -> int:
-    """``n_jobs`` checked (at least 1); ``None`` means every core this process may use."""
-    import os
-
-    if n_jobs is None:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return check_int(n_jobs, "n_jobs", minimum=1)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from repalign.core.validation import check_choice
+from repalign.core.validation import check_choice, check_jobs
 from repalign.searchlight.engine import _assemble, _prepare, _run_chunks, searchlight_scores
-from repalign.searchlight.inputs import _check_jobs
 
 __all__ = ["partial_from_correlations", "searchlight_partial_rsa"]
 
@@ -107,7 +106,7 @@ def searchlight_partial_rsa(
         voxels), or one image per model with NIfTI input.
     """
     check_choice(method, "method", ("spearman", "pearson"))  # partial correlations need centred comparisons
-    n_jobs = _check_jobs(n_jobs)
+    n_jobs = check_jobs(n_jobs)
     plan, meta = _prepare(
         data, mask, model_rdms, radius, metric, method, min_voxels, max_memory, backend, device, dtype
     )

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from repalign.core.progress import progress_bar
-from repalign.core.validation import check_int
+from repalign.core.validation import check_int, check_jobs
 from repalign.searchlight.engine import (
     _assemble,
     _prepare,
     _run_chunks,
     searchlight_scores,
 )
-from repalign.searchlight.inputs import _check_jobs
 
 __all__ = ["group_searchlight", "searchlight_rsa"]
 
@@ -134,7 +133,7 @@ def searchlight_rsa(
     >>> r_map = searchlight_rsa(run_betas, brain_mask, model_rdm, metric="crossnobis",
     ...                         runs=run_labels, conditions=condition_labels)   # doctest: +SKIP
     """
-    n_jobs = _check_jobs(n_jobs)
+    n_jobs = check_jobs(n_jobs)
     plan, meta = _prepare(
         data,
         mask,
@@ -205,7 +204,7 @@ def group_searchlight(
         raise TypeError("data must be a non-empty list of per-subject data (arrays or NIfTI images)")
     if metric == "crossnobis":
         raise ValueError("metric='crossnobis' needs per-subject runs: call searchlight_rsa for each subject")
-    n_jobs = _check_jobs(n_jobs)
+    n_jobs = check_jobs(n_jobs)
     if models_per_task is not None:
         models_per_task = check_int(models_per_task, "models_per_task", minimum=1)
     prepared = [
