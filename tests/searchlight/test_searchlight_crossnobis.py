@@ -287,3 +287,35 @@ def test_compiled_noise_covariance_kernel_equals_its_numpy_twin():
         _shrunk_covariance(got, r, counts, float(t - 1), shrinkage == "diag")
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
         assert not np.allclose(want, np.matmul(r, r.transpose(0, 2, 1)) / (t - 1))  # it did shrink
+
+
+@pytest.mark.parametrize("shrinkage", ["diag", "eye"])
+def test_compiled_whitened_kernels_equal_the_padded_numpy_pipeline(shrinkage):
+    # kernels._whitened_kernels (one sphere at a time, LAPACK from compiled code, no padding voxels) against
+    # the batched numpy pipeline: shrunk covariance, Cholesky, whitening, K = T T^T - sum_r Z_r Z_r^T
+    import repalign.searchlight.crossnobis as cn
+    from repalign.searchlight.kernels import HAVE_NUMBA, _whitened_kernels
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(11)
+    n, t, n_runs, n_cond, v = 30, 20, 3, 5, 9
+    residuals = np.vstack([rng.normal(size=(n, t)) + 0.3 * rng.normal(size=(1, t)), np.zeros((1, t))])
+    residuals[:n] -= residuals[:n].mean(1, keepdims=True)
+    patterns = np.vstack([rng.normal(size=(n, n_runs * n_cond)), np.zeros((1, n_runs * n_cond))])
+    counts = np.array([9, 6, 2, 9, 4])
+    idx = np.full((counts.size, v), n)  # each sphere's voxels first, then the padding row
+    for k, c in enumerate(counts):
+        idx[k, :c] = rng.choice(n, size=c, replace=False)
+    got = np.empty((counts.size, n_cond, n_cond))
+    assert (
+        _whitened_kernels(residuals, patterns, idx, counts, float(t - 1), shrinkage == "diag", n_runs, n_cond, got)
+        == -1
+    )
+    eng = cn._WhitenedEngine(patterns, residuals, None, shrinkage, t - 1)
+    chol = np.linalg.cholesky(eng._covariance(residuals[idx], idx < n))
+    z = np.linalg.solve(chol, patterns[idx]).transpose(0, 2, 1).reshape(counts.size, n_runs, n_cond, v)
+    total = z.sum(1)
+    want = total @ total.transpose(0, 2, 1) - sum(z[:, r] @ z[:, r].transpose(0, 2, 1) for r in range(n_runs))
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-12)
+    assert np.abs(want).max() > 1.0

@@ -20,7 +20,7 @@ import numpy as np
 
 from repalign.core.validation import check_choice, check_int, check_seed
 from repalign.searchlight.inputs import _masked_patterns, _numeric_array
-from repalign.searchlight.kernels import HAVE_NUMBA, _shrunk_covariance
+from repalign.searchlight.kernels import HAVE_NUMBA, _shrunk_covariance, _whitened_kernels
 from repalign.searchlight.spheres import _Neighbours
 
 __all__ = ["SimulatedRuns", "simulate_runs"]
@@ -154,7 +154,8 @@ class _WhitenedEngine:
     torch = None
 
     def __init__(self, patterns, residuals, nb: _Neighbours, shrinkage: str, dof: int):
-        self.patterns, self.residuals, self.nb = patterns.astype(np.float64), residuals, nb
+        self.patterns = np.ascontiguousarray(patterns, dtype=np.float64)
+        self.residuals, self.nb = (None if residuals is None else np.ascontiguousarray(residuals)), nb
         self.shrinkage, self.dof = shrinkage, dof
 
     def _covariance(self, r: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -203,6 +204,18 @@ class _WhitenedEngine:
         from scipy.linalg import lapack
 
         idx, counts = self.nb(centres)
+        if HAVE_NUMBA and design.balanced:  # the whole pipeline compiled, one sphere at a time (no padding)
+            k = np.empty((idx.shape[0], design.n_cond, design.n_cond))
+            bad = _whitened_kernels(
+                self.residuals, self.patterns, idx, counts, float(self.dof), self.shrinkage == "diag",
+                design.n_runs, design.n_cond, k,
+            )  # fmt: skip
+            if bad >= 0:  # pragma: no cover - a shrunk covariance is positive definite
+                raise np.linalg.LinAlgError(
+                    f"the noise covariance of sphere {int(centres[bad])} is not positive definite"
+                )
+            i, j = design.pairs
+            return _balanced_rdm_rows(np.einsum("bii->bi", k), k[:, i, j], counts[:, None].astype(np.float64), design)
         r = self.residuals[idx]
         if HAVE_NUMBA:  # the shrinkage of _covariance in one compiled pass per sphere
             cov = np.matmul(r, r.transpose(0, 2, 1))

@@ -6,7 +6,9 @@ they replace in ``repalign.searchlight.engine`` and ``repalign.searchlight.scori
 no fused multiply-adds), so the maps are bit-for-bit those of the numpy path; they only save the
 temporaries and the passes between them. The covariance kernel computes what
 ``repalign.searchlight.crossnobis._WhitenedEngine._covariance`` computes in numpy, in one pass per
-sphere, with its sums in another order (equal to rounding, ~1e-15 relative). All release the GIL, so
+sphere, with its sums in another order (equal to rounding, ~1e-15 relative); the whitened-kernel pipeline
+runs a balanced crossnobis sphere from residuals to fold kernels, calling scipy's BLAS and LAPACK from
+compiled code (no padding voxels, no per-call Python overhead). All release the GIL, so
 the searchlight's threads run them side by side. Without numba (``pip install numba``), the numpy
 path runs instead.
 """
@@ -170,10 +172,117 @@ def _shrunk_covariance_py(s, r, counts, dof, diag_target):
                 sk[i, i] = sk[i, i] + shift if i < p else 1.0
 
 
+def _lapack_functions() -> dict:
+    """BLAS and LAPACK routines for compiled code: scipy's Fortran ``dsyrk``, ``dpotrf`` and ``dtrtrs`` as numba
+    external functions (every argument a pointer), registered under their own symbol names, so functions that
+    call them can be cached."""
+    from llvmlite import binding
+    from numba import types
+    from numba.extending import get_cython_function_address
+
+    sigs = {("blas", "dsyrk"): 10, ("lapack", "dpotrf"): 5, ("lapack", "dtrtrs"): 10}
+    out = {}
+    for (lib, name), n_args in sigs.items():
+        symbol = f"repalign_scipy_{name}"
+        binding.add_symbol(symbol, get_cython_function_address(f"scipy.linalg.cython_{lib}", name))
+        out[name] = types.ExternalFunction(symbol, types.void(*([types.voidptr] * n_args)))
+    return out
+
+
+def _whitened_kernels_impl(residuals, patterns, idx, counts, dof, diag_target, n_runs, n_cond, out):
+    """Balanced crossnobis fold kernels of spheres with their shrunk noise precision, one sphere at a time.
+
+    ``residuals`` ``(n + 1, T)`` and ``patterns`` ``(n + 1, R C)`` (run-major, last row the padding), ``idx``
+    ``(b, V)`` each sphere's rows (its ``counts[k]`` voxels first). For sphere ``k`` with ``p`` voxels: the
+    residual cross-products ``S = r r^T`` (``dsyrk``), shrunk into the noise covariance in place
+    (:func:`_shrunk_covariance`), its Cholesky factor ``L`` (``dpotrf``), the whitened cell means ``Z = L^-1 M^T``
+    (``dtrtrs``), and ``out[k] = T T^T - sum_r Z_r Z_r^T`` with ``T = sum_r Z_r`` (``dsyrk``): what
+    ``_WhitenedEngine.rdm_rows`` computes on padded batches, without the padding voxels. Every matrix is a
+    C-order array read by Fortran as its transpose (``uplo="U"`` in Fortran is the lower triangle here).
+    Returns ``-1``, or the first sphere whose covariance is not positive definite.
+    """
+    b, vmax = idx.shape
+    t = residuals.shape[1]
+    rc = patterns.shape[1]
+    chars = np.empty(3, np.uint8)
+    chars[0], chars[1], chars[2] = 85, 84, 78  # "U", "T", "N"
+    ints = np.empty(4, np.int32)
+    dbl = np.empty(3)
+    dbl[0], dbl[1], dbl[2] = 1.0, 0.0, -1.0
+    r_buf, cov_buf = np.empty(vmax * t), np.empty(vmax * vmax)
+    z_buf, tot_buf = np.empty(rc * vmax), np.empty(n_cond * vmax)
+    cnt = np.empty(1, np.int64)
+    U, T, N = chars[0:].ctypes, chars[1:].ctypes, chars[2:].ctypes
+    one, zero, minus = dbl[0:].ctypes, dbl[1:].ctypes, dbl[2:].ctypes
+    for k in range(b):
+        p = counts[k]
+        r = r_buf[: p * t].reshape((p, t))
+        c = cov_buf[: p * p].reshape((p, p))
+        z = z_buf[: rc * p].reshape((rc, p))
+        for i in range(p):
+            row = idx[k, i]
+            r[i] = residuals[row]
+            for j in range(rc):
+                z[j, i] = patterns[row, j]
+        ints[0], ints[1], ints[2], ints[3] = p, t, t, p  # S = r r^T: Fortran (T, p), C = A^T A
+        _dsyrk(U, T, ints[0:].ctypes, ints[1:].ctypes, one, r.ctypes, ints[2:].ctypes, zero, c.ctypes, ints[3:].ctypes)
+        for i in range(p):
+            for j in range(i):
+                c[j, i] = c[i, j]
+        cnt[0] = p
+        _shrunk_covariance(c.reshape((1, p, p)), r.reshape((1, p, t)), cnt, dof, diag_target)
+        ints[0], ints[1], ints[2] = p, rc, p
+        _dpotrf(U, ints[0:].ctypes, c.ctypes, ints[2:].ctypes, ints[3:].ctypes)
+        if ints[3] != 0:
+            return k
+        _dtrtrs(
+            U,
+            T,
+            N,
+            ints[0:].ctypes,
+            ints[1:].ctypes,
+            c.ctypes,
+            ints[2:].ctypes,
+            z.ctypes,
+            ints[2:].ctypes,
+            ints[3:].ctypes,
+        )
+        total = tot_buf[: n_cond * p].reshape((n_cond, p))
+        total[:] = 0.0
+        for run in range(n_runs):
+            total += z[run * n_cond : (run + 1) * n_cond]
+        kk = out[k]
+        ints[0], ints[1], ints[2], ints[3] = n_cond, p, p, n_cond  # Fortran (p, C) blocks: K = A^T A
+        _dsyrk(
+            U, T, ints[0:].ctypes, ints[1:].ctypes, one, total.ctypes, ints[2:].ctypes, zero, kk.ctypes, ints[3:].ctypes
+        )
+        for run in range(n_runs):
+            zr = z[run * n_cond :]
+            _dsyrk(
+                U,
+                T,
+                ints[0:].ctypes,
+                ints[1:].ctypes,
+                minus,
+                zr.ctypes,
+                ints[2:].ctypes,
+                one,
+                kk.ctypes,
+                ints[3:].ctypes,
+            )
+        for i in range(n_cond):
+            for j in range(i):
+                kk[j, i] = kk[i, j]
+    return -1
+
+
 if HAVE_NUMBA:
     _shrunk_covariance = numba.njit(nogil=True, cache=True, error_model="numpy")(_shrunk_covariance_py)
+    _LAPACK = _lapack_functions()
+    _dsyrk, _dpotrf, _dtrtrs = _LAPACK["dsyrk"], _LAPACK["dpotrf"], _LAPACK["dtrtrs"]
+    _whitened_kernels = numba.njit(nogil=True, cache=True, error_model="numpy")(_whitened_kernels_impl)
     _correlation_rows = numba.njit(nogil=True, cache=True)(_correlation_rows_py)
     _correlation_keys = numba.njit(nogil=True, cache=True)(_correlation_keys_py)
     _sorted_gather = numba.njit(nogil=True, cache=True)(_sorted_gather_py)
 else:  # pragma: no cover
-    _correlation_rows = _correlation_keys = _sorted_gather = _shrunk_covariance = None
+    _correlation_rows = _correlation_keys = _sorted_gather = _shrunk_covariance = _whitened_kernels = None
