@@ -137,8 +137,10 @@ def test_chapter_ends_with_graded_exercises_and_hidden_solutions(path):
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable under the common colour-vision deficiencies.
 OKABE_ITO = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"}
 #: Perceptually uniform maps designed to stay readable with deuteranopia/protanopia/tritanopia and in grey
-#: (matplotlib's viridis family, cividis; Nuñez et al. 2018), plus plain greys. Reversed ("_r") variants too.
-CVD_SAFE_SCALES = {"cividis", "viridis", "magma", "inferno", "plasma", "gray", "grey", "greys"}
+#: (matplotlib's viridis family, cividis; Nuñez et al. 2018), plus plain greys, and for signed values (maps of
+#: correlations around 0) the diverging blue-red and purple-orange schemes that ColorBrewer rates colour-blind
+#: safe (Harrower & Brewer 2003). Reversed ("_r") variants too.
+CVD_SAFE_SCALES = {"cividis", "viridis", "magma", "inferno", "plasma", "gray", "grey", "greys", "rdbu", "puor"}
 _SCALE_ARG = re.compile(r"\b(?:cmap|colorscale|color_continuous_scale|colormap)\s*=\s*[\"']([A-Za-z_]+)[\"']")
 
 

@@ -25,8 +25,12 @@ def result():
 
 def test_traces_band_points_and_letters(result):
     fig = P.model_comparison_figure(result)
-    assert [t.name for t in fig.data] == ["noise ceiling", "models", "subjects", "letters"]
-    band, bars, points, letters = fig.data
+    assert [t.name for t in fig.data][:4] == ["noise ceiling", "models", "subjects", "letters"]
+    band, bars, points, letters, below, not_below = fig.data
+    # the legend explains the bar colours: light = significantly below the lower bound, dark = not
+    colours = {below.marker.color: True, not_below.marker.color: False}
+    assert "below" in below.name and "not" in not_below.name and not bars.showlegend
+    assert [colours[c] for c in bars.marker.color] == list(result.below_ceiling)
     assert band.fill == "toself"
     assert min(band.y) == result.noise_ceiling.lower and max(band.y) == result.noise_ceiling.upper
     assert bars.type == "bar" and len(bars.y) == 3

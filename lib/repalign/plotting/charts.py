@@ -160,7 +160,11 @@ def grouped_bars(
 
 
 def curves_with_bands(curves: dict, xlabel: str, ylabel: str, title: str | None = None, height: int = 380):
-    """Lines with ±1 SD bands; ``curves`` maps a name to ``{x: (mean, sd)}`` (or ``{x: value}``)."""
+    """Lines with ±1 SD bands; ``curves`` maps a name to ``{x: (mean, sd)}`` (or ``{x: value}``).
+
+    The legend lies under the plot, one name per row; ``height`` is that of the figure without it (each
+    curve adds 24 px).
+    """
     import plotly.graph_objects as go
 
     use_book_template()
@@ -194,7 +198,14 @@ def curves_with_bands(curves: dict, xlabel: str, ylabel: str, title: str | None 
                 hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>",
             )
         )
-    fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel, height=height)
+    # the legend under the plot (one entry per row), so that long names do not squeeze the plot area
+    fig.update_layout(
+        title=title,
+        xaxis_title=xlabel,
+        yaxis_title=ylabel,
+        height=height + 24 * len(curves),
+        legend=dict(orientation="v", yanchor="top", y=-0.2, xanchor="left", x=0.0),
+    )
     return fig
 
 

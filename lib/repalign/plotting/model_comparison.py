@@ -57,7 +57,7 @@ def compact_letters(significant, order=None) -> list[str]:
     return letters
 
 
-def model_comparison_figure(result, *, title: str | None = None, sort: bool = True, height: int = 460):
+def model_comparison_figure(result, *, title: str | None = None, sort: bool = True, height: int = 500):
     """The standard figure of a :class:`~repalign.inference.ModelComparison`.
 
     Bars: each model's estimate with its bootstrap interval. Dots: the per-subject values (spread
@@ -80,7 +80,8 @@ def model_comparison_figure(result, *, title: str | None = None, sort: bool = Tr
     Returns
     -------
     plotly.graph_objects.Figure
-        Traces ``"noise ceiling"``, ``"models"``, ``"subjects"`` and ``"letters"``, in that order.
+        Traces ``"noise ceiling"``, ``"models"``, ``"subjects"`` and ``"letters"``, in that order, then two
+        legend entries for the bar colours (no data).
     """
     import plotly.graph_objects as go
 
@@ -124,6 +125,7 @@ def model_comparison_figure(result, *, title: str | None = None, sort: bool = Tr
             marker_color=colours,
             error_y=dict(type="data", symmetric=False, array=high - est, arrayminus=est - low, color="#222"),
             name="models",
+            showlegend=False,  # the two colours get their own legend entries (the last two traces)
             hovertext=hover,
             hoverinfo="text",
         )
@@ -155,18 +157,34 @@ def model_comparison_figure(result, *, title: str | None = None, sort: bool = Tr
             hoverinfo="skip",
         )
     )
+    for below, colour in ((True, OKABE_ITO[4]), (False, OKABE_ITO[0])):  # what the bar colours mean
+        fig.add_trace(
+            go.Bar(
+                x=[None],
+                y=[None],
+                marker_color=colour,
+                name="significantly below the lower ceiling (FDR)" if below else "not significantly below it",
+                hoverinfo="skip",
+            )
+        )
     fig.update_layout(
-        title=title
-        or (
-            f"Models against the data: {level:.0%} CIs ({result.resample} bootstrap); "
-            f"a shared letter = no difference (FDR q={result.q:g})"
+        # the title at the top, the legend (two rows at most) between it and the plot
+        title=dict(
+            text=title
+            or (
+                f"Models against the data: {level:.0%} CIs ({result.resample} bootstrap); "
+                f"a shared letter = no difference (FDR q={result.q:g})"
+            ),
+            y=0.98,
+            yanchor="top",
         ),
+        margin=dict(t=120),
         xaxis=dict(
             tickmode="array", tickvals=list(range(n)), ticktext=[names[i] for i in order], range=[-0.6, n - 0.4]
         ),
         yaxis_title=f"{label} with the data (mean over subjects)",
         height=height,
         bargap=0.35,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0),
     )
     return fig

@@ -128,9 +128,22 @@ def rdm_heatmaps(
         )
     fig.update_layout(
         title=title,
-        height=panel_size * nrows + 90,
-        width=panel_size * ncols + 170,
-        coloraxis=dict(colorscale=SEQUENTIAL, colorbar=dict(title="rank %" if rank else "dissimilarity")),
+        height=panel_size * nrows + 150,
+        # the colour bar lies under the panels, so that two panels fit the book's text column (~690 px)
+        width=panel_size * ncols + 60,
+        coloraxis=dict(
+            colorscale=SEQUENTIAL,
+            colorbar=dict(
+                title=dict(text="rank %" if rank else "dissimilarity", side="top"),
+                orientation="h",
+                x=0.5,
+                xanchor="center",
+                y=-0.04,
+                yanchor="top",
+                len=0.6,
+                thickness=12,
+            ),
+        ),
     )
     return go.Figure(fig)
 
