@@ -1,5 +1,7 @@
 """Claims of chapter 2 (notebooks/02_multiple_arrangements.ipynb), checked on its recorded numbers."""
 
+import numpy as np
+
 
 def claims(r: dict) -> None:
     # Recovery of the planted MPNet geometry rises with the trial budget.
@@ -77,3 +79,7 @@ def claims(r: dict) -> None:
     assert abs(meas[8] - r["k92_split_half"]) < 1e-12
     assert all(meas[k] < sb[k] - 0.04 for k in (2, 4, 8)) and sb[8] - meas[8] > 0.12
     assert all(r[f"k92_rel_measured_{k}"] == meas[k] and r[f"k92_rel_sb_{k}"] == sb[k] for k in meas)
+    # The static grid under the mixing explorer (one simulated participant, 4 mixtures x 3 noise levels):
+    # agreement with the shared MPNet space rises with its weight and falls with noise.
+    grid = np.asarray(r["mixing_grid_shared"]).reshape(4, 3)
+    assert np.all(np.diff(grid, axis=0) > 0) and np.all(np.diff(grid, axis=1) < 0)

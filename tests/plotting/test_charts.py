@@ -50,3 +50,21 @@ class TestLayerProfile:
         assert fig.data[1].error_y.array is None
         assert fig.layout.yaxis.title.text == "rho"
         assert "mpnet" in fig.data[0].hovertemplate
+
+
+class TestGroupedBars:
+    def test_values_errors_and_wrapped_group_names(self):
+        values = {"a": {"human IT vs monkey IT": 0.4, "human IT: session 1 vs session 2": 0.2}, "b": {"x": 0.1}}
+        errors = {"a": {"human IT vs monkey IT": (0.3, 0.5), "human IT: session 1 vs session 2": (0.1, 0.25)}}
+        fig = P.grouped_bars(values, errors=errors, ylabel="rho")
+        assert [t.name for t in fig.data] == ["a", "b"]
+        np.testing.assert_allclose(fig.data[0].y, [0.4, 0.2])
+        np.testing.assert_allclose(fig.data[0].error_y.array, [0.1, 0.05])
+        np.testing.assert_allclose(fig.data[0].error_y.arrayminus, [0.1, 0.1])
+        # every group keeps its name as the bar's x; long names are shown on several lines, level
+        assert list(fig.layout.xaxis.tickvals) == ["human IT vs monkey IT", "human IT: session 1 vs session 2", "x"]
+        assert [t.replace("<br>", " ") for t in fig.layout.xaxis.ticktext] == list(fig.layout.xaxis.tickvals)
+        assert all(len(line) <= 18 for t in fig.layout.xaxis.ticktext for line in t.split("<br>"))
+        assert fig.layout.xaxis.tickangle == 0
+        many = P.grouped_bars({"a": {f"category {k}": k for k in range(12)}})
+        assert many.layout.xaxis.tickangle is None  # many groups: plotly may tilt them
