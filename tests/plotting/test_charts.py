@@ -65,6 +65,8 @@ class TestGroupedBars:
         assert list(fig.layout.xaxis.tickvals) == ["human IT vs monkey IT", "human IT: session 1 vs session 2", "x"]
         assert [t.replace("<br>", " ") for t in fig.layout.xaxis.ticktext] == list(fig.layout.xaxis.tickvals)
         assert all(len(line) <= 18 for t in fig.layout.xaxis.ticktext for line in t.split("<br>"))
-        assert fig.layout.xaxis.tickangle == 0
+        five = P.grouped_bars({"a": {f"WS-353 relatedness {k}": k for k in range(5)} | {"greyscalecropped": 5}})
+        assert five.layout.xaxis.ticktext[0].split("<br>") == ["WS-353", "relatedness", "0"]
+        assert five.layout.xaxis.ticktext[-1] == "greyscalecropped"  # words are not broken
         many = P.grouped_bars({"a": {f"category {k}": k for k in range(12)}})
-        assert many.layout.xaxis.tickangle is None  # many groups: plotly may tilt them
+        assert many.layout.xaxis.tickangle is None and many.layout.xaxis.ticktext is None  # plotly tilts them

@@ -122,3 +122,14 @@ def test_arrangement_replay_moves_points_and_thumbnails_per_trial():
     plain = P.arrangement_replay(trials, labels, title="replay")
     assert len(plain.layout.images) == 0 and plain.data[0].mode == "markers+text"
     assert plain.layout.sliders[0].steps[1].args[1]["images"] == []
+
+
+def test_arena_numbers_few_items_and_hovers_many():
+    rng = np.random.default_rng(0)
+    few = P.arena_figure(rng.uniform(-0.7, 0.7, (12, 2)), [f"scene {i}" for i in range(12)])
+    assert few.data[0].mode == "markers+text" and list(few.data[0].text) == [str(i) for i in range(12)]
+    pos = rng.uniform(-0.7, 0.7, (100, 2))
+    many = P.arena_figure(pos, [f"scene {i}" for i in range(100)])
+    assert many.data[0].mode == "markers" and many.data[0].text is None  # 100 numbers would overlap
+    assert list(many.data[0].hovertext) == [f"scene {i}" for i in range(100)]
+    np.testing.assert_array_equal(np.c_[many.data[0].x, many.data[0].y], pos)

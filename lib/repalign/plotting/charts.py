@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
-from repalign.plotting.style import OKABE_ITO, _wrap, use_book_template
+from repalign.plotting.style import OKABE_ITO, use_book_template
 
 __all__ = [
     "blt_diagram",
@@ -155,11 +157,13 @@ def grouped_bars(
         fig.add_trace(
             go.Bar(x=groups, y=v, name=name, error_y=err, hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>")
         )
-    # long group names wrap onto several lines under their bars instead of running off the figure's edge
+    # a few groups: long names wrap onto level lines under their bars (plotly would tilt them, and tilted
+    # names run off the figure's edge); many groups: plotly's tilted one-line names
     cats = list(dict.fromkeys(str(g) for series in values.values() for g in series))
-    fig.update_xaxes(tickmode="array", tickvals=cats, ticktext=[_wrap(c, 18) for c in cats])
-    if len(cats) <= 6:  # few groups: level labels (plotly would tilt long ones, and tilted ones run off the edge)
-        fig.update_xaxes(tickangle=0)
+    if len(cats) <= 6:
+        width = max(8, min(18, 60 // len(cats)))  # characters per line: fewer when more groups share the width
+        text = ["<br>".join(textwrap.wrap(c, width, break_long_words=False)) or c for c in cats]
+        fig.update_xaxes(tickmode="array", tickvals=cats, ticktext=text, tickangle=0)
     fig.update_layout(title=title, barmode="group", xaxis_title=xlabel, yaxis_title=ylabel, height=height)
     return fig
 

@@ -252,18 +252,27 @@ def retrieval_picker(
 
 
 # ----------------------------------------------------------------- Multiple Arrangements (chapter 2)
+#: The most items that :func:`arena_figure` labels with their index (more overlap at the book's sizes).
+_ARENA_NUMBERED = 30
+
+
 def arena_figure(positions, labels=None, title: str | None = None, size: int = 460):
-    """One MA trial in its circular arena (radius 1): items as labelled points, hover shows ``labels``."""
+    """One MA trial in its circular arena (radius 1): items as points, hover shows ``labels``.
+
+    Up to 30 items also carry their index as a label; more would overlap, so they
+    are identified by hovering only.
+    """
     import plotly.graph_objects as go
 
     pos = check_matrix(positions, "positions", ndim=2)
     labels = [str(i) for i in range(pos.shape[0])] if labels is None else _check_labels(labels, pos.shape[0])
+    numbered = len(labels) <= _ARENA_NUMBERED
     fig = go.Figure(
         go.Scatter(
             x=pos[:, 0],
             y=pos[:, 1],
-            mode="markers+text",
-            text=[str(i) for i in range(len(labels))],
+            mode="markers+text" if numbered else "markers",
+            text=[str(i) for i in range(len(labels))] if numbered else None,
             textposition="top center",
             hovertext=labels,
             hoverinfo="text",
