@@ -37,12 +37,15 @@ def claims(r: dict) -> None:
         )
     # The visual- and linguistic-judgement maps overlap (by construction of the simulation).
     assert r["dice_visual_linguistic"] > 0.3
-    # Partialling out the shared early-visual confound shrinks the overlap "much" (FAST: Dice 0.62 -> 0.09, where
-    # maps of 78 and 9 voxels could reach at most 0.21; 4 of the 9 voxels lie inside the larger map).
+    # Dice of the partial maps (early-visual RDM partialled out) beside the plain maps', with the verdict the page
+    # prints: FAST (4 subjects) 0.62 -> 0.09 (maps of 78 and 9 voxels: at most 0.21), "lower"; full (8 subjects)
+    # 0.925 -> 0.922 (816 and 819 voxels), "about as high".
     n_vis, n_lin = r["partial_fdr_visual"], r["partial_fdr_linguistic"]
-    assert abs(r["dice_partial_max"] - 2 * min(n_vis, n_lin) / (n_vis + n_lin)) < 1e-12
-    assert r["dice_partial"] <= r["dice_partial_max"] + 1e-12 and r["dice_partial"] < 0.5 * r["dice_visual_linguistic"]
-    assert 0 < r["partial_smaller_inside_larger"] < 1
+    dice, plain, bound = r["dice_partial"], r["dice_visual_linguistic"], r["dice_partial_max"]
+    assert abs(bound - 2 * min(n_vis, n_lin) / (n_vis + n_lin)) < 1e-12 and dice <= bound + 1e-12
+    assert r["dice_partial_verdict"].startswith("about as high" if dice >= plain - 0.05 else "lower")
+    assert r["dice_partial_verdict"].endswith("cannot overlap much") == (dice < plain - 0.05 and bound < plain)
+    assert dice < 0.5 * plain and 0 < r["partial_smaller_inside_larger"] < 1  # FAST
     # Sign-flip permutation FWE is stricter than FDR. With 4 subjects (FAST) only 16 sign patterns
     # exist, so p_FWE stays near 1/16 and nothing survives; with 8 (full) a few hundred voxels do,
     # all near the planted regions.
