@@ -11,7 +11,7 @@ small shared CPU, BLAS threads competing with other processes made timings errat
 Then the issue-20 target (CV-Procrustes over 1,000 pairs at 1,280 x 768, 5 folds, NN and CSLS, under 1 s):
 each setting timed with the fast fold maps (eigenproblems of the items' Gram matrix and of the
 cross-covariance) on one core (``n_jobs=1``) and with two threads taking folds in turn (``n_jobs=2``), and
-with the SVD path they replaced (forced by ``retrieval._RCOND = inf``: the code of before, run in the same
+with the SVD path they replaced (forced by ``fold_maps._RCOND = inf``: the code of before, run in the same
 process), in CPU seconds (``time.process_time``: for one core, what a free core would take; for two threads,
 both together) and wall seconds; ranks and top lists must be identical. The fast path is timed 3 times (the
 least CPU time is shown), the slow SVD path once.
@@ -43,7 +43,7 @@ def fast_vs_svd_path(X, Y, ks) -> None:
 
     The SVD path and the fast path with ``n_jobs=1`` (one core) and with ``n_jobs=2`` (two threads taking
     folds in turn: the wall time on this machine's two cores; its CPU time is both threads' together)."""
-    from repalign.alignment import cv_retrieval, retrieval
+    from repalign.alignment import cv_retrieval, fold_maps
 
     print(f"\n{X.shape[1]} x {Y.shape[1]}, 1000 pairs, 5 folds: CPU s (wall s)")
     print(f"  {'':27}  {'SVD path':>13}  {'fast, 1 core':>13}  {'fast, 2 threads':>15}")
@@ -56,12 +56,12 @@ def fast_vs_svd_path(X, Y, ks) -> None:
                         X, Y, ks=ks, dim_match=dim_match, rule=rule, baselines=baselines, seed=0, n_jobs=n_jobs
                     )
 
-                rcond = retrieval._RCOND
-                retrieval._RCOND = np.inf  # every fold takes the SVD path
+                rcond = fold_maps._RCOND
+                fold_maps._RCOND = np.inf  # every fold takes the SVD path
                 try:
                     (c0, w0), before = cpu_and_wall(lambda: run(1))
                 finally:
-                    retrieval._RCOND = rcond
+                    fold_maps._RCOND = rcond
                 (c1, w1), one = cpu_and_wall(lambda: run(1), repeat=3)  # the best of 3 (a shared, noisy machine)
                 (c2, w2), two = cpu_and_wall(lambda: run(2), repeat=3)
                 for after in (one, two):

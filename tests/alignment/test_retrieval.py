@@ -262,7 +262,7 @@ class TestFastFoldMaps:
     )
     @pytest.mark.parametrize("rule", ["nn", "csls"])
     def test_equal_to_the_svd_path(self, monkeypatch, dx, dy, n, dim_match, rule):
-        from repalign.alignment import retrieval
+        from repalign.alignment import fold_maps
 
         rng = np.random.default_rng(dx + dy + n)
         z = rng.normal(size=(n, 4))
@@ -271,8 +271,8 @@ class TestFastFoldMaps:
         kw = dict(ks=(1, 3, 5), rule=rule, dim_match=dim_match, seed=3, candidates="all")
         fast = A.cv_retrieval(X, Y, **kw)
         calls = []
-        monkeypatch.setattr(retrieval, "_RCOND", np.inf)  # every fold ill-conditioned: the SVD path
-        monkeypatch.setattr(retrieval, "_procrustes", lambda *a: calls.append(1) or _procrustes(*a))
+        monkeypatch.setattr(fold_maps, "_RCOND", np.inf)  # every fold ill-conditioned: the SVD path
+        monkeypatch.setattr(fold_maps, "_procrustes", lambda *a: calls.append(1) or _procrustes(*a))
         _same_result(fast, A.cv_retrieval(X, Y, **kw))
         assert len(calls) == 10  # fitted + shuffled map, 5 folds
         assert 0.2 < fast.precision[5] <= 1 and fast.baselines["shuffled"][5] < fast.precision[5]
@@ -280,7 +280,7 @@ class TestFastFoldMaps:
     def test_rank_deficient_data_try_the_fast_path_once(self, monkeypatch):
         # a fold that needs the SVD path (here: rank-deficient X, as MPNet's embeddings) sends every
         # later fold there directly, instead of failing the fast path again in each
-        from repalign.alignment import retrieval
+        from repalign.alignment import fold_maps
 
         rng = np.random.default_rng(5)
         z = rng.normal(size=(120, 4))
@@ -288,14 +288,14 @@ class TestFastFoldMaps:
         Y = z @ rng.normal(size=(4, 12)) + 0.5 * rng.normal(size=(120, 12))
         kw = dict(ks=(1, 5), dim_match="pad", seed=2, candidates="all")
         tries = []
-        real = retrieval._fast_queries
-        monkeypatch.setattr(retrieval, "_fast_queries", lambda *a: tries.append(1) or real(*a))
+        real = fold_maps._fast_queries
+        monkeypatch.setattr(fold_maps, "_fast_queries", lambda *a: tries.append(1) or real(*a))
         result = A.cv_retrieval(X, Y, **kw, n_jobs=1)
         assert len(tries) == 1
         tries.clear()
         _same_result(result, A.cv_retrieval(X, Y, **kw, n_jobs=2))
         assert len(tries) <= 2  # the two threads start on folds 0 and 1 together
-        monkeypatch.setattr(retrieval, "_RCOND", np.inf)  # the SVD path throughout
+        monkeypatch.setattr(fold_maps, "_RCOND", np.inf)  # the SVD path throughout
         _same_result(result, A.cv_retrieval(X, Y, **kw))
 
     @pytest.mark.parametrize(
@@ -329,16 +329,16 @@ class TestFastFoldMaps:
             A.cv_retrieval(X, Y, n_jobs=0)
 
     def test_ill_conditioned_fold_takes_the_svd_path(self, monkeypatch):
-        from repalign.alignment import retrieval
+        from repalign.alignment import fold_maps
 
         X, Y, _ = _planted(n=100, dx=8, dy=6, noise=0.3)
         Y = np.hstack([Y, Y[:, :3]])  # X.T @ Y (8 x 9) has rank 6: the eigen-route is refused
         tr, te = np.arange(20, 100), np.arange(20)
         Xc, Yc, Xq = X[tr] - X[tr].mean(0), Y[tr] - Y[tr].mean(0), X[te] - X[tr].mean(0)
-        assert retrieval._fast_queries(Xc, Yc, Xq, [slice(None)], "pad") is None
-        assert retrieval._fast_queries(Xc, Yc[:, :6], Xq, [slice(None)], "pad") is not None
+        assert fold_maps._fast_queries(Xc, Yc, Xq, [slice(None)], "pad") is None
+        assert fold_maps._fast_queries(Xc, Yc[:, :6], Xq, [slice(None)], "pad") is not None
         fast = A.cv_retrieval(X, Y, ks=(1, 5), dim_match="pad")
-        monkeypatch.setattr(retrieval, "_RCOND", np.inf)
+        monkeypatch.setattr(fold_maps, "_RCOND", np.inf)
         _same_result(fast, A.cv_retrieval(X, Y, ks=(1, 5), dim_match="pad"))
         assert fast.precision[1] > 0.8
 
@@ -349,7 +349,7 @@ class TestFastFoldMaps:
         """More features than training items, as in the issue-20 benchmark: X's PCA axes from the Gram
         matrix of all items, an ill-conditioned square map (QR-corrected), the cross-covariance of all
         items minus the test rows; large means must not cancel digits."""
-        from repalign.alignment import retrieval
+        from repalign.alignment import fold_maps
 
         rng = np.random.default_rng(7)
         z = rng.normal(size=(100, 6))
@@ -357,10 +357,10 @@ class TestFastFoldMaps:
         Y = z @ rng.normal(size=(6, 70)) + 2.0 * rng.normal(size=(100, 70)) - offset
         kw = dict(ks=(1, 5), dim_match=dim_match, seed=1, candidates=candidates, normalize=offset == 0)
         calls = []
-        monkeypatch.setattr(retrieval, "_procrustes", lambda *a: calls.append(1) or _procrustes(*a))
+        monkeypatch.setattr(fold_maps, "_procrustes", lambda *a: calls.append(1) or _procrustes(*a))
         fast = A.cv_retrieval(X, Y, rule="csls", **kw)
         assert not calls  # every fold took the fast path
-        monkeypatch.setattr(retrieval, "_RCOND", np.inf)
+        monkeypatch.setattr(fold_maps, "_RCOND", np.inf)
         _same_result(fast, A.cv_retrieval(X, Y, rule="csls", **kw))
         assert len(calls) == 10
 
@@ -370,7 +370,7 @@ class TestFastFoldMaps:
         rotation: same projector, same principal coordinates (T L)(T L).T = U_d s_d**2 U_d.T, orthonormal axes."""
         from scipy.linalg import eigh
 
-        from repalign.alignment.retrieval import _basis_t_times, _gram_basis, _times_basis
+        from repalign.alignment.fold_maps import _basis_t_times, _gram_basis, _times_basis
 
         rng = np.random.default_rng(n + p + d)
         A0 = rng.normal(size=(n, 5)) @ rng.normal(size=(5, p)) + 0.3 * rng.normal(size=(n, p)) + 4.0
@@ -398,7 +398,7 @@ class TestFastFoldMaps:
         np.testing.assert_allclose(_basis_t_times(basis, Z.T), T.T @ Z.T, atol=1e-12)
 
     def test_gram_basis_refuses_ill_conditioned_subspaces(self):
-        from repalign.alignment.retrieval import _gram_basis
+        from repalign.alignment.fold_maps import _gram_basis
 
         rng = np.random.default_rng(4)
         A0 = rng.normal(size=(30, 8)) @ rng.normal(size=(8, 40))  # rank 8 (centred: 7 or 8)
@@ -415,7 +415,7 @@ class TestFastFoldMaps:
     def test_reduced_sides_take_the_fast_path(self, monkeypatch, dx, dy, n, baselines):
         """X reduced, Y reduced (back-projection through Y's basis), or both (to n_train - 1): every fold
         takes the fast path and gives the SVD path's ranks, top lists and P@k."""
-        from repalign.alignment import retrieval
+        from repalign.alignment import fold_maps
 
         rng = np.random.default_rng(dx * dy + n)
         z = rng.normal(size=(n, 4))
@@ -423,10 +423,10 @@ class TestFastFoldMaps:
         Y = z @ rng.normal(size=(4, dy)) + 0.8 * rng.normal(size=(n, dy))
         kw = dict(ks=(1, 3, 5), seed=5, baselines=baselines)
         calls = []
-        monkeypatch.setattr(retrieval, "_procrustes", lambda *a: calls.append(1) or _procrustes(*a))
+        monkeypatch.setattr(fold_maps, "_procrustes", lambda *a: calls.append(1) or _procrustes(*a))
         fast = A.cv_retrieval(X, Y, **kw)
         assert not calls
-        monkeypatch.setattr(retrieval, "_RCOND", np.inf)
+        monkeypatch.setattr(fold_maps, "_RCOND", np.inf)
         _same_result(fast, A.cv_retrieval(X, Y, **kw))
         assert len(calls) == (10 if baselines else 5)
 
