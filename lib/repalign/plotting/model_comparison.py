@@ -57,6 +57,10 @@ def compact_letters(significant, order=None) -> list[str]:
     return letters
 
 
+#: Bar colours of :func:`model_comparison_figure`: significantly below the lower ceiling (light) or not (dark).
+_BAR_COLOURS = {True: OKABE_ITO[4], False: OKABE_ITO[0]}
+
+
 def model_comparison_figure(result, *, title: str | None = None, sort: bool = True, height: int = 500):
     """The standard figure of a :class:`~repalign.inference.ModelComparison`.
 
@@ -112,7 +116,7 @@ def model_comparison_figure(result, *, title: str | None = None, sort: bool = Tr
             hovertemplate=f"noise ceiling [{nc.lower:.3f}, {nc.upper:.3f}]<extra></extra>",
         )
     )
-    colours = [OKABE_ITO[4] if below else OKABE_ITO[0] for below in result.below_ceiling]
+    colours = [_BAR_COLOURS[bool(below)] for below in result.below_ceiling]
     hover = [
         f"<b>{names[i]}</b><br>{label} = {est[i]:.3f}<br>{level:.0%} CI [{low[i]:.3f}, {high[i]:.3f}]"
         f"<br>below the lower ceiling: {'yes' if result.below_ceiling[i] else 'no'} (p = {result.ceiling_p[i]:.3g})"
@@ -157,7 +161,7 @@ def model_comparison_figure(result, *, title: str | None = None, sort: bool = Tr
             hoverinfo="skip",
         )
     )
-    for below, colour in ((True, OKABE_ITO[4]), (False, OKABE_ITO[0])):  # what the bar colours mean
+    for below, colour in _BAR_COLOURS.items():  # what the bar colours mean
         fig.add_trace(
             go.Bar(
                 x=[None],
