@@ -19,7 +19,7 @@ from repalign.searchlight.crossnobis import (
 )
 from repalign.searchlight.gram import _augmented, _Engine, _pick_backend
 from repalign.searchlight.inputs import _inputs, _masked_patterns, _model_matrix
-from repalign.searchlight.kernels import HAVE_NUMBA, _correlation_keys, _correlation_rows
+from repalign.searchlight.kernels import HAVE_NUMBA, _correlation_keys, _correlation_rows, _correlation_scores
 from repalign.searchlight.scoring import _compare, _index_bits, _model_columns, _sorted_key_scores
 from repalign.searchlight.spheres import _Neighbours, sphere_offsets
 
@@ -54,6 +54,12 @@ def _scores(engine, centres, models, metric, method, dtype, plan=None):
     nc, npair = engine.n_cond, engine.n_pairs
     i, j = engine.pair_i, engine.pair_j
     by_rows = method == "spearman" and dtype == "float32"  # rank scores: row by row
+    if metric == "correlation" and HAVE_NUMBA and method in ("pearson", "cosine"):  # no RDM matrix at all
+        r = np.empty((g.shape[0], models.shape[1]))
+        bad = np.empty(g.shape[0], dtype=bool)
+        m_rows = np.ascontiguousarray(models.T)
+        _correlation_scores(g, npair, nc, m_rows, method == "pearson", np.empty((1, npair)), bad, r)
+        return r
     ibits = _index_bits(npair)
     out = []
     # the RDMs and their scores a few rows at a time, so that the temporaries stay in the cache

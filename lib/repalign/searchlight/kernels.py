@@ -55,18 +55,20 @@ def _correlation_rows_py(g, n_pairs, n_cond, vals, bad, clip):
         if row_bad:
             vals[r, :] = 1.0
             continue
+        gr, vr = g[r], vals[r]
         p = 0
         for i in range(n_cond - 1):
             inv_i, a_i = inv[i], a[i]
-            for j in range(i + 1, n_cond):
-                v = g[r, p] * inv_i
-                v *= inv[j]
-                v -= a_i * a[j]
-                v = 1.0 - v
-                if clip:
-                    v = v if v > 0.0 else 0.0  # np.maximum(v, 0.0)
-                vals[r, p] = v
-                p += 1
+            m = n_cond - 1 - i  # the pairs (i, j > i): slices, so that the loop runs in SIMD
+            gs, vs, inv_j, a_j = gr[p : p + m], vr[p : p + m], inv[i + 1 :], a[i + 1 :]
+            if clip:
+                for q in range(m):
+                    v = 1.0 - ((gs[q] * inv_i) * inv_j[q] - a_i * a_j[q])
+                    vs[q] = v if v > 0.0 else 0.0  # np.maximum(v, 0.0)
+            else:
+                for q in range(m):
+                    vs[q] = 1.0 - ((gs[q] * inv_i) * inv_j[q] - a_i * a_j[q])
+            p += m
 
 
 def _correlation_keys_py(g, n_pairs, n_cond, ibits, keys, bad):
@@ -76,6 +78,47 @@ def _correlation_keys_py(g, n_pairs, n_cond, ibits, keys, bad):
     for r in range(g.shape[0]):
         for p in range(n_pairs):
             keys[r, p] = ((keys[r, p] >> shift) << shift) | np.uint64(p)
+
+
+def _dot_py(x, y, n):
+    """``sum(x[:n] * y[:n])`` with four running sums (no chain of dependent additions: 3-4x faster)."""
+    s0 = s1 = s2 = s3 = 0.0
+    n4 = n - n % 4
+    for p in range(0, n4, 4):
+        s0 += x[p] * y[p]
+        s1 += x[p + 1] * y[p + 1]
+        s2 += x[p + 2] * y[p + 2]
+        s3 += x[p + 3] * y[p + 3]
+    for p in range(n4, n):
+        s0 += x[p] * y[p]
+    return (s0 + s1) + (s2 + s3)
+
+
+def _correlation_scores_py(g, n_pairs, n_cond, models, centre, buf, bad, out):
+    """Pearson (``centre``) or cosine scores ``out`` ``(b, n_models)`` of the correlation-distance RDMs of
+    :func:`_correlation_rows_py` with the model rows ``models`` ``(n_models, n_pairs)`` (centred and unit
+    norm for Pearson, unit norm for cosine), without the RDMs' matrix: each row goes through ``buf``
+    ``(1, n_pairs)``. The sums run in another order than the matrix product of ``scoring._compare``
+    (equal to rounding, ~1e-16). Undefined RDMs (``bad``) score NaN.
+    """
+    b = g.shape[0]
+    flag = np.empty(1, dtype=np.bool_)
+    ones = np.ones(n_pairs)
+    row = buf[0]
+    for r in range(b):
+        _correlation_rows(g[r : r + 1], n_pairs, n_cond, buf, flag, False)
+        bad[r] = flag[0]
+        if flag[0]:
+            for k in range(models.shape[0]):
+                out[r, k] = np.nan
+            continue
+        if centre:
+            mean = _dot(row, ones, n_pairs) / n_pairs
+            for p in range(n_pairs):
+                row[p] -= mean
+        norm = np.sqrt(_dot(row, row, n_pairs))
+        for k in range(models.shape[0]):
+            out[r, k] = _dot(row, models[k], n_pairs) / norm
 
 
 def _sorted_gather_py(keys, ibits, models, gathered, tied):
@@ -91,6 +134,35 @@ def _sorted_gather_py(keys, ibits, models, gathered, tied):
             if (keys[r, p] ^ keys[r, p - 1]) <= low:  # the same value bits
                 has_tie = True
         tied[r] = has_tie
+
+
+def _cumulative_triangle_py(first, step, which, pos, src, dst, start, k0, out):
+    """Columns ``dst`` of the engine's Gram triangles ``out`` ``(n, n_tri)`` (float64) from its float32 parts.
+
+    Row ``r``'s part is row ``pos[r]`` of ``first`` (``which[r] == 0``: a run's full sphere) or of
+    ``step`` (a cap update), at columns ``src``. Each column gets the float64 running sum over the rows
+    and, from row ``k0`` on, minus the running sum before the row's run began (row ``start[r] - 1``):
+    what ``torch.cumsum(dtype=float64)`` and the subtraction of ``_Engine.__call__`` compute, in the
+    same order (the same bits), in one pass without the gathered triangle and the scattered rows.
+    """
+    n = which.shape[0]
+    m = src.shape[0]
+    acc = np.zeros(m)
+    base = np.zeros(m)
+    for r in range(n):
+        row = first[pos[r]] if which[r] == 0 else step[pos[r]]
+        sub = r >= k0
+        if sub and start[r] == r:  # a run begins: its rows subtract the running sums before it
+            for t in range(m):
+                base[t] = acc[t]
+        if sub:
+            for t in range(m):
+                acc[t] += np.float64(row[src[t]])
+                out[r, dst[t]] = acc[t] - base[t]
+        else:
+            for t in range(m):
+                acc[t] += np.float64(row[src[t]])
+                out[r, dst[t]] = acc[t]
 
 
 def _shrunk_covariance_py(s, r, counts, dof, diag_target):
@@ -284,5 +356,9 @@ if HAVE_NUMBA:
     _correlation_rows = numba.njit(nogil=True, cache=True)(_correlation_rows_py)
     _correlation_keys = numba.njit(nogil=True, cache=True)(_correlation_keys_py)
     _sorted_gather = numba.njit(nogil=True, cache=True)(_sorted_gather_py)
+    _cumulative_triangle = numba.njit(nogil=True, cache=True)(_cumulative_triangle_py)
+    _dot = numba.njit(nogil=True, cache=True)(_dot_py)
+    _correlation_scores = numba.njit(nogil=True, cache=True, error_model="numpy")(_correlation_scores_py)
 else:  # pragma: no cover
     _correlation_rows = _correlation_keys = _sorted_gather = _shrunk_covariance = _whitened_kernels = None
+    _cumulative_triangle = _correlation_scores = _dot = None
