@@ -35,40 +35,48 @@ def sphere_offsets(radius: float) -> np.ndarray:
 
 
 class _Neighbours:
-    """Index volume of the mask, padded by the radius, for vectorised sphere look-ups."""
+    """Index volume of the mask's bounding box, padded by the radius, for vectorised sphere look-ups."""
 
     def __init__(self, mask: np.ndarray, radius: float):
         self.offsets = sphere_offsets(radius)
         self.pad = int(np.ceil(radius))
         self.coords = np.argwhere(mask)  # C order, like np.nonzero (and rsatoolbox's centres)
         self.n = self.coords.shape[0]
-        shape = np.array(mask.shape) + 2 * self.pad
+        self.origin = self.coords.min(0) if self.n else np.zeros(3, dtype=np.int64)
+        box = (self.coords.max(0) + 1 - self.origin) if self.n else np.ones(3, dtype=np.int64)
+        shape = box + 2 * self.pad
         index = np.full(tuple(shape), self.n, dtype=np.int64)  # n = the padding (zero) row
-        p = self.pad
-        index[p : p + mask.shape[0], p : p + mask.shape[1], p : p + mask.shape[2]][mask] = np.arange(self.n)
-        self.flat = index.ravel()
         self.strides = np.array([shape[1] * shape[2], shape[2], 1], dtype=np.int64)
+        self.flat = index.ravel()
+        self.flat[self._base(np.arange(self.n))] = np.arange(self.n)
         self.off_flat = self.offsets @ self.strides
+
+    def _base(self, centres: np.ndarray) -> np.ndarray:
+        """Flat positions of ``centres`` in the padded index volume."""
+        return (self.coords[centres] - self.origin + self.pad) @ self.strides
 
     def lookup(self, centres: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Pattern rows of ``centres + offsets`` (the padding row ``n`` outside the mask)."""
-        base = (self.coords[centres] + self.pad) @ self.strides
-        return self.flat[base[:, None] + (offsets @ self.strides)[None, :]]
+        return self.flat[self._base(centres)[:, None] + (offsets @ self.strides)[None, :]]
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
-        """Number of mask voxels in each centre's truncated sphere (one FFT convolution)."""
+        """Number of mask voxels in each centre's truncated sphere (one FFT convolution over the mask's
+        bounding box: outside it there are no mask voxels to count)."""
         from scipy.signal import fftconvolve
 
         r = self.pad
         ball = np.zeros((2 * r + 1,) * 3)
         ball[tuple((self.offsets + r).T)] = 1.0
-        conv = fftconvolve(mask.astype(np.float64), ball, mode="same")
-        return np.rint(conv[mask]).astype(np.int64)
+        if self.n == 0:
+            return np.zeros(0, dtype=np.int64)
+        box = tuple(slice(lo, hi + 1) for lo, hi in zip(self.coords.min(0), self.coords.max(0)))
+        sub = mask[box]
+        conv = fftconvolve(sub.astype(np.float64), ball, mode="same")
+        return np.rint(conv[sub]).astype(np.int64)
 
     def __call__(self, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sorted neighbour rows (padding row last) trimmed to the longest sphere, and counts."""
-        base = (self.coords[centres] + self.pad) @ self.strides
-        idx = self.flat[base[:, None] + self.off_flat[None, :]]
+        idx = self.flat[self._base(centres)[:, None] + self.off_flat[None, :]]
         counts = np.count_nonzero(idx < self.n, axis=1)
         idx.sort(axis=1)
         return idx[:, : max(int(counts.max()), 1)], counts
