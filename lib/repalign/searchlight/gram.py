@@ -75,7 +75,8 @@ class _Engine:
         # on the CPU, with numba: the Gram matrices in row blocks of the upper triangle (about 3/4 of
         # the products), summed by a compiled kernel straight from the blocks (see _blocked)
         self.fused = HAVE_NUMBA and torch is not None and self.device.type == "cpu" and blocks == 1
-        n_blk = max(1, round(c / _BLOCK))
+        # (float32 only: MKL's float64 blocks differ from the full product in the last bit)
+        n_blk = max(1, round(c / _BLOCK)) if patterns.dtype == np.float32 else 1
         bounds = [round(c * k / n_blk) for k in range(n_blk + 1)]
         self.row_blocks = list(zip(bounds[:-1], bounds[1:]))
         self.block_maps = []
