@@ -118,11 +118,11 @@ class RandomEffectsResult:
     ci: Interval
     p_signflip: float
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # two lines, so that it fits a page's code column (about 90 characters)
         return (
             f"RandomEffectsResult(mean={self.mean:.3f}, {self.ci.level:.0%} CI=[{self.ci.low:.3f}, {self.ci.high:.3f}], "
-            f"t={self.t:.2f}, p(two-sided)={self.p:.2g}, p_signflip(one-sided)={self.p_signflip:.2g}, "
-            f"n={self.per_participant.size})"
+            f"n={self.per_participant.size},\n                    t={self.t:.2f}, p(two-sided)={self.p:.2g}, "
+            f"p_signflip(one-sided)={self.p_signflip:.2g})"
         )
 
 
