@@ -72,8 +72,8 @@ class _Engine:
         self.full_idx = np.maximum(tri, tri.T)[:-1, :-1]  # the full condition Gram from the triangle
         if torch is not None:
             self.flat_iu_t = torch.from_numpy(self.flat_iu).to(device)
-        # on the CPU, with numba: the Gram matrices in row blocks of the upper triangle (about 3/4 of
-        # the products), summed by a compiled kernel straight from the blocks (see _blocked)
+        # on the CPU, with numba: the Gram matrices in row blocks of the upper triangle (3 blocks: 2/3 of
+        # the full products' arithmetic), summed by a compiled kernel straight from the blocks (_blocked)
         self.fused = HAVE_NUMBA and torch is not None and self.device.type == "cpu" and blocks == 1
         # (float32 only: MKL's float64 blocks differ from the full product in the last bit)
         n_blk = max(1, round(c / _BLOCK)) if patterns.dtype == np.float32 else 1
@@ -117,9 +117,9 @@ class _Engine:
         return g.reshape(idx.shape[0], -1)[:, self.flat_iu]
 
     def _blocks(self, idx: np.ndarray, minus: np.ndarray | None = None) -> list:
-        """:meth:`_gram` as row blocks ``X[:, r0:r1]^T X[:, r0:]`` (float32 numpy, one row per centre).
+        """:meth:`_gram` as row blocks ``X[:, r0:r1]^T X[:, r0:]`` (numpy, the rows' dtype, one row per centre).
 
-        The blocks hold the upper triangle with about 3/4 of the full product's arithmetic; each entry
+        The blocks hold the upper triangle with 2/3 of the full product's arithmetic (3 blocks); each entry
         is the same dot product as in the full product (with MKL's float32 kernels: the same bits,
         checked on the book's and the benchmark's volumes).
         """
