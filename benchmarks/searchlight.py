@@ -1,6 +1,7 @@
 """Benchmark: searchlight RSA, repalign vs rsatoolbox, on the same data in one run.
 
 Run: .venv/bin/python benchmarks/searchlight.py [--n-rsa 200] [--rounds 3] [--method spearman|pearson] [--no-whole-brain]
+[--device cuda]
 
 Data: 100 conditions of random patterns (float32) over nilearn's MNI152 2 mm brain mask (235,375
 voxels), radius 6 voxels, correlation-distance RDMs, Spearman (or ``--method pearson``: rsatoolbox's ``"corr"``)
@@ -16,6 +17,9 @@ with one model RDM.
    rsatoolbox is warmed up as well (20 centres, untimed) before the rounds: its first call ran at
    55-80 % of its later speed here.
 3. The largest |repalign - rsatoolbox| over the rsatoolbox centres (whole-brain map).
+
+``--device cuda`` (a GPU): repalign runs there (torch), and the whole-brain map is also computed on the CPU
+and compared: the largest |GPU - CPU| difference is printed (the issue's check of the CUDA path).
 
 The load average (``os.getloadavg``) is printed along the way: the machine may be shared. The
 whole-brain CPU time (user + system) divided by the number of cores is what the wall time would be
@@ -55,6 +59,7 @@ def main() -> None:
     ap.add_argument("--radius", type=float, default=6)
     ap.add_argument("--method", default="spearman", choices=("spearman", "pearson"))
     ap.add_argument("--no-whole-brain", action="store_true")
+    ap.add_argument("--device", default=None, help="torch device for repalign, e.g. cuda (default: the CPU)")
     args = ap.parse_args()
 
     from nilearn.datasets import load_mni152_brain_mask
@@ -82,13 +87,14 @@ def main() -> None:
     ours = None
     # a fresh process pays for importing torch once (about 3 s here): done first, untimed, and printed
     t0 = time.perf_counter()
-    searchlight_rsa(data[:, 40:44, 50:54, 40:44], mask[40:44, 50:54, 40:44], model, radius=2, progress=False)
+    dev = {} if args.device is None else {"device": args.device}
+    searchlight_rsa(data[:, 40:44, 50:54, 40:44], mask[40:44, 50:54, 40:44], model, radius=2, progress=False, **dev)
     print(f"warm-up (imports torch on first use; not in the times below): {time.perf_counter() - t0:.1f} s")
     if not args.no_whole_brain:  # first, so that the peak memory is repalign's (rsatoolbox needs float64 copies)
         rss0 = peak_rss_gb()
         print(f"whole brain ... ({load()})", flush=True)
         cpu0, t0 = cpu_seconds(), time.perf_counter()
-        ours = searchlight_rsa(data, mask, model, radius=args.radius, method=args.method, progress=False)
+        ours = searchlight_rsa(data, mask, model, radius=args.radius, method=args.method, progress=False, **dev)
         t_whole, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
         print(
             f"WHOLE BRAIN: {t_whole:.1f} s ({t_whole / 60:.2f} min), {mask.sum() / t_whole:.0f} centres/s, "
@@ -132,7 +138,7 @@ def main() -> None:
         picks.append(pick)
         rsa_vals.append(vals)
         t0 = time.perf_counter()
-        searchlight_rsa(data, slab, model, radius=args.radius, method=args.method, progress=False)
+        searchlight_rsa(data, slab, model, radius=args.radius, method=args.method, progress=False, **dev)
         t_ours = time.perf_counter() - t0
         ratios.append((slab.sum() / t_ours) / (args.n_rsa / t_rsa))
         n_rsa_tot, t_rsa_tot, n_ours_tot, t_ours_tot = (
@@ -152,6 +158,14 @@ def main() -> None:
         f"{rate_rsa:.0f} centres/s; per round {', '.join(f'{r:.1f}x' for r in ratios)})"
     )
 
+    if ours is not None and args.device is not None:
+        t0 = time.perf_counter()
+        cpu_map = searchlight_rsa(data, mask, model, radius=args.radius, method=args.method, progress=False)
+        print(
+            f"CPU whole brain {time.perf_counter() - t0:.1f} s; max |{args.device} - CPU| = "
+            f"{np.nanmax(np.abs(ours - cpu_map)):.2e}; NaN patterns equal: "
+            f"{np.array_equal(np.isnan(ours), np.isnan(cpu_map))}"
+        )
     if ours is not None:
         pick = np.concatenate(picks)
         diff = np.max(np.abs(ours[tuple(coords[pick].T)] - np.concatenate(rsa_vals)))
