@@ -85,23 +85,24 @@ class _Engine:
             src = (rows[dst] - r0) * (c - r0) + (cols[dst] - r0)
             self.block_maps.append((src.astype(np.int64), dst.astype(np.int64)))
 
+    def _gather(self, rows: np.ndarray):
+        """``(X^T, X)`` (torch) of the pattern rows ``rows`` ``(b, k)``; X^T with the rows' signs when there are blocks."""
+        t = self.torch
+        it = t.from_numpy(rows).to(self.device).reshape(-1)
+        shape = (rows.shape[0], rows.shape[1] * self.blocks, self.c)
+        x = self.patterns.index_select(0, it).view(shape)
+        if self.signed is None:
+            return x.transpose(1, 2), x
+        return self.signed.index_select(0, it).view(shape).transpose(1, 2), x
+
     def _gram(self, idx: np.ndarray, minus: np.ndarray | None = None):
         """Upper triangles (with diagonal) of X^T X (minus Y^T Y for rows ``minus``), in the rows' dtype."""
         t = self.torch
         if t is not None:
-
-            def gather(rows):  # (X^T, X), X^T with the rows' signs when there are blocks
-                it = t.from_numpy(rows).to(self.device).reshape(-1)
-                shape = (rows.shape[0], rows.shape[1] * self.blocks, self.c)
-                x = self.patterns.index_select(0, it).view(shape)
-                if self.signed is None:
-                    return x.transpose(1, 2), x
-                return self.signed.index_select(0, it).view(shape).transpose(1, 2), x
-
-            xt, x = gather(idx)
+            xt, x = self._gather(idx)
             g = t.bmm(xt, x)
             if minus is not None:
-                yt, y = gather(minus)
+                yt, y = self._gather(minus)
                 g.baddbmm_(yt, y, alpha=-1.0)
             return g.reshape(idx.shape[0], -1).index_select(1, self.flat_iu_t)
 
@@ -124,10 +125,9 @@ class _Engine:
         checked on the book's and the benchmark's volumes).
         """
         t = self.torch
-        it = t.from_numpy(idx.reshape(-1))
-        x = self.patterns.index_select(0, it).view(idx.shape[0], idx.shape[1], self.c)
+        x = self._gather(idx)[1]  # one block of rows per voxel (the fused path): X^T is x's transpose
         if minus is not None:
-            y = self.patterns.index_select(0, t.from_numpy(minus.reshape(-1))).view(x.shape)
+            y = self._gather(minus)[1]
         out = []
         for r0, r1 in self.row_blocks:
             g = t.bmm(x[:, :, r0:r1].transpose(1, 2), x[:, :, r0:])

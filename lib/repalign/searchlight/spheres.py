@@ -44,6 +44,7 @@ class _Neighbours:
         self.n = self.coords.shape[0]
         self.origin = self.coords.min(0) if self.n else np.zeros(3, dtype=np.int64)
         box = (self.coords.max(0) + 1 - self.origin) if self.n else np.ones(3, dtype=np.int64)
+        self.box = tuple(slice(o, o + b) for o, b in zip(self.origin.tolist(), box.tolist()))  # of the mask
         shape = box + 2 * self.pad
         index = np.full(tuple(shape), self.n, dtype=np.int64)  # n = the padding (zero) row
         self.strides = np.array([shape[1] * shape[2], shape[2], 1], dtype=np.int64)
@@ -69,8 +70,7 @@ class _Neighbours:
         ball[tuple((self.offsets + r).T)] = 1.0
         if self.n == 0:
             return np.zeros(0, dtype=np.int64)
-        box = tuple(slice(lo, hi + 1) for lo, hi in zip(self.coords.min(0), self.coords.max(0)))
-        sub = mask[box]
+        sub = mask[self.box]
         conv = fftconvolve(sub.astype(np.float64), ball, mode="same")
         return np.rint(conv[sub]).astype(np.int64)
 
